@@ -1,0 +1,35 @@
+"""Errors the local broker manager raises, each phrased so an operator can act on it.
+
+BrokerError
+├── ToolMissing        java or mvn absent or too old
+├── FetchFailed        Maven could not fetch the Kafka jars
+├── PortInUse          a port the cluster needs is taken by another process
+├── StartFailed        a node did not come up (carries the tail of its log)
+└── ClusterMismatch    a different local cluster is already running
+"""
+
+from __future__ import annotations
+
+
+class BrokerError(Exception):
+    """Base class: something stopped the local Kafka cluster from being managed."""
+
+
+class ToolMissing(BrokerError):
+    """A required program (Java 17+, Maven) is not installed or not on PATH."""
+
+
+class FetchFailed(BrokerError):
+    """Maven failed to copy the Kafka jars into the cache."""
+
+
+class PortInUse(BrokerError):
+    """A listener port is already bound by a process this tool did not start."""
+
+
+class StartFailed(BrokerError):
+    """A node process exited or never answered; the message ends with its log tail."""
+
+
+class ClusterMismatch(BrokerError):
+    """`up` was asked for a shape that differs from the cluster already running."""

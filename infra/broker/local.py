@@ -1,0 +1,341 @@
+"""Run Apache Kafka in KRaft mode on loopback with the machine's Java: start, stop, inspect.
+
+State lives under ``$PENTAMETER_HOME/broker``: one directory per node (config, data, log, pid
+file) and ``cluster.json`` recording the cluster id and shape. Only processes whose pid files we
+wrote are ever signalled, so a Kafka started by someone else is left alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.broker.config import HOST, NodeSpec, plan_nodes, render_log4j2, render_server_properties
+from infra.broker.errors import ClusterMismatch, PortInUse, StartFailed, ToolMissing
+from infra.broker.jars import KAFKA_VERSION, ensure_jars
+from infra.broker.probe import ClusterInfo, answers, describe
+from infra.settings import Settings
+
+Progress = Callable[[str], None]
+_VERSION_LINE = re.compile(r"Kafka version: (\S+)")
+
+
+def _silent(_: str) -> None:
+    return None
+
+
+def java_command() -> str:
+    """Path of a Java 17+ runtime (``JAVA_HOME`` first, then PATH), or a clear error."""
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    if not java or not Path(java).exists():
+        raise ToolMissing(
+            "Java 17 or newer is needed to run the Kafka broker and none was found "
+            "(set JAVA_HOME or install e.g. `apt-get install openjdk-17-jre-headless`)."
+        )
+    out = subprocess.run([java, "-version"], capture_output=True, text=True, check=False).stderr
+    match = re.search(r'version "(\d+)', out)
+    if match is None or int(match.group(1)) < 17:
+        raise ToolMissing(f"Kafka {KAFKA_VERSION} needs Java 17 or newer; {java} reports: {out.strip()}")
+    return java
+
+
+def _pid_alive(pid: int) -> bool:
+    """True when ``pid`` is a live (not zombie) Java process, so a reused pid is not mistaken."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no procfs: trust the signal probe
+        return True
+    command, _, rest = stat.partition("(")[2].rpartition(")")
+    state = rest.split()[0] if rest.split() else "?"
+    return state != "Z" and command == "java"
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def log_tail(path: Path, lines: int = 30) -> str:
+    """The last ``lines`` lines of a log file, or a note that it does not exist."""
+    if not path.exists():
+        return f"(no log at {path})"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """A node of the local cluster and whether its process runs."""
+
+    spec: NodeSpec
+    pid: int | None
+
+    @property
+    def running(self) -> bool:
+        return self.pid is not None
+
+
+class LocalCluster:
+    """The Kafka cluster this project runs on the local machine."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.root = settings.broker_dir
+        self.state_file = self.root / "cluster.json"
+
+    # -- what is there -------------------------------------------------------------------------
+    def recorded_shape(self) -> dict[str, object] | None:
+        """The cluster id, node count and ports written by the last ``up``."""
+        if not self.state_file.exists():
+            return None
+        shape: dict[str, object] = json.loads(self.state_file.read_text())
+        return shape
+
+    def nodes(self) -> list[NodeState]:
+        """Every node of the recorded cluster with its live pid (None when stopped)."""
+        shape = self.recorded_shape()
+        if shape is None:
+            return []
+        specs = plan_nodes(int(str(shape["nodes"])), int(str(shape["base_port"])), self.root)
+        return [NodeState(spec, self._live_pid(spec)) for spec in specs]
+
+    def bootstrap_servers(self) -> str:
+        """Comma-separated client addresses of the recorded nodes."""
+        shape = self.recorded_shape()
+        nodes = int(str(shape["nodes"])) if shape else 1
+        base = int(str(shape["base_port"])) if shape else self.settings.broker_port
+        return ",".join(n.bootstrap for n in plan_nodes(nodes, base, self.root))
+
+    def is_up(self) -> bool:
+        states = self.nodes()
+        return bool(states) and all(s.running for s in states)
+
+    @staticmethod
+    def _live_pid(spec: NodeSpec) -> int | None:
+        if not spec.pid_file.exists():
+            return None
+        try:
+            pid = int(spec.pid_file.read_text().strip())
+        except ValueError:
+            return None
+        return pid if _pid_alive(pid) else None
+
+    # -- up ------------------------------------------------------------------------------------
+    def up(self, node_count: int = 1, progress: Progress = _silent, timeout: float = 90.0) -> ClusterInfo:
+        """Start the cluster (idempotent) and return it once every broker answers."""
+        if node_count not in (1, 3):
+            raise ValueError("--nodes must be 1 or 3")
+        shape = self.recorded_shape()
+        states = self.nodes()
+        if shape is not None and int(str(shape["nodes"])) != node_count:
+            if any(s.running for s in states):
+                raise ClusterMismatch(
+                    f"a {shape['nodes']}-node local cluster is running; "
+                    f"run `pentameter broker down` before asking for {node_count} node(s)"
+                )
+            progress(f"discarding the stopped {shape['nodes']}-node cluster's data")
+            shutil.rmtree(self.root)
+            shape = None
+        if shape is not None and all(s.running for s in states):
+            progress("already up")
+            return self.wait_ready(len(states), timeout)
+
+        java = java_command()
+        progress(f"fetching Apache Kafka {KAFKA_VERSION} jars (cached after the first run)")
+        libs = ensure_jars(self.settings.kafka_cache)
+        base_port = int(str(shape["base_port"])) if shape else self.settings.broker_port
+        specs = plan_nodes(node_count, base_port, self.root)
+        cluster_id = str(shape["cluster_id"]) if shape else _new_cluster_id()
+        to_start = [s for s in specs if self._live_pid(s) is None]
+        for spec in to_start:
+            for port in (spec.client_port, spec.controller_port):
+                if not _port_free(port):
+                    raise PortInUse(
+                        f"port {port} on {HOST} is in use by another process; stop it or set "
+                        f"PENTAMETER_BROKER_PORT to a free range (node {spec.node_id} needs "
+                        f"{spec.client_port} and {spec.controller_port})"
+                    )
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.state_file.write_text(
+            json.dumps(
+                {
+                    "cluster_id": cluster_id,
+                    "nodes": node_count,
+                    "base_port": base_port,
+                    "kafka_version": KAFKA_VERSION,
+                },
+                indent=2,
+            )
+        )
+        for spec in to_start:
+            self._write_config(spec, specs)
+            if not (spec.data_dir / "meta.properties").exists():
+                progress(f"formatting KRaft storage of node {spec.node_id}")
+                self._format(java, libs, spec, cluster_id)
+        for spec in to_start:
+            progress(f"starting node {spec.node_id} on {spec.bootstrap}")
+            self._start(java, libs, spec)
+        progress("waiting for every broker to answer")
+        return self.wait_ready(node_count, timeout)
+
+    def _write_config(self, spec: NodeSpec, specs: list[NodeSpec]) -> None:
+        spec.directory.mkdir(parents=True, exist_ok=True)
+        spec.config_file.write_text(render_server_properties(spec, specs))
+        (spec.directory / "log4j2.properties").write_text(render_log4j2(spec))
+
+    def _java_base(self, java: str, libs: Path, spec: NodeSpec) -> list[str]:
+        return [
+            java,
+            f"-Xmx{self.settings.broker_heap}",
+            f"-Xms{self.settings.broker_heap}",
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={spec.directory / 'log4j2.properties'}",
+            "-cp",
+            f"{libs}/*",
+        ]
+
+    def _format(self, java: str, libs: Path, spec: NodeSpec, cluster_id: str) -> None:
+        cmd = [
+            *self._java_base(java, libs, spec),
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            cluster_id,
+            "-c",
+            str(spec.config_file),
+            "--ignore-formatted",
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise StartFailed(
+                f"formatting storage of node {spec.node_id} failed:\n{proc.stdout}{proc.stderr}"
+            )
+
+    def _start(self, java: str, libs: Path, spec: NodeSpec) -> None:
+        """Spawn the node in its own session, detached: it outlives the command that started it."""
+        cmd = [*self._java_base(java, libs, spec), "kafka.Kafka", str(spec.config_file)]
+        out = os.open(spec.directory / "stdout.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            pid = os.posix_spawn(
+                java,
+                cmd,
+                dict(os.environ),
+                file_actions=[
+                    (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                    (os.POSIX_SPAWN_DUP2, out, 1),
+                    (os.POSIX_SPAWN_DUP2, out, 2),
+                ],
+                setsid=True,
+            )
+        finally:
+            os.close(out)
+        spec.pid_file.write_text(f"{pid}\n")
+
+    def wait_ready(self, node_count: int, timeout: float = 90.0) -> ClusterInfo:
+        """Block until the cluster lists ``node_count`` reachable brokers, or fail with logs."""
+        deadline = time.monotonic() + timeout
+        bootstrap = self.bootstrap_servers()
+        last_error = ""
+        while time.monotonic() < deadline:
+            for state in self.nodes():
+                if not state.running:
+                    stdout_tail = log_tail(state.spec.directory / "stdout.log", 10)
+                    raise StartFailed(
+                        f"node {state.spec.node_id} exited during start-up; its log ends with:\n"
+                        f"{log_tail(state.spec.log_file)}\n{stdout_tail}"
+                    )
+            if answers(bootstrap, timeout=2.0):
+                try:
+                    info = describe(bootstrap, timeout=5.0)
+                except Exception as exc:  # the cluster is still electing; keep waiting
+                    last_error = str(exc)
+                else:
+                    if len(info.brokers) == node_count and all(b.reachable for b in info.brokers):
+                        return info
+            time.sleep(0.5)
+        tails = "\n".join(f"--- node {s.spec.node_id}\n{log_tail(s.spec.log_file)}" for s in self.nodes())
+        raise StartFailed(f"the cluster did not answer within {timeout:.0f}s {last_error}\n{tails}")
+
+    # -- down ----------------------------------------------------------------------------------
+    def down(self, progress: Progress = _silent, wipe: bool = False, timeout: float = 30.0) -> int:
+        """Stop the nodes this tool started; returns how many were running."""
+        stopped = 0
+        for state in self.nodes():
+            if state.pid is not None:
+                progress(f"stopping node {state.spec.node_id} (pid {state.pid})")
+                self.signal_node(state.spec.node_id, signal.SIGTERM)
+                stopped += 1
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(s.running for s in self.nodes()):
+            time.sleep(0.2)
+        for state in self.nodes():
+            if state.pid is not None:
+                progress(f"node {state.spec.node_id} ignored SIGTERM; killing it")
+                os.kill(state.pid, signal.SIGKILL)
+        for state in self.nodes():
+            state.spec.pid_file.unlink(missing_ok=True)
+        if wipe and self.root.exists():
+            progress(f"removing {self.root}")
+            shutil.rmtree(self.root)
+        return stopped
+
+    # -- single nodes (fault tests) ------------------------------------------------------------
+    def signal_node(self, node_id: int, sig: signal.Signals) -> None:
+        """Send ``sig`` to one node we started (SIGKILL, SIGSTOP, SIGCONT in fault tests)."""
+        for state in self.nodes():
+            if state.spec.node_id == node_id and state.pid is not None:
+                os.kill(state.pid, sig)
+                return
+        raise StartFailed(f"node {node_id} is not running")
+
+    def start_node(self, node_id: int) -> None:
+        """Restart one stopped node of the recorded cluster with its existing data."""
+        java = java_command()
+        libs = ensure_jars(self.settings.kafka_cache)
+        specs = [s.spec for s in self.nodes()]
+        for spec in specs:
+            if spec.node_id == node_id:
+                if self._live_pid(spec) is None:
+                    self._write_config(spec, specs)
+                    self._start(java, libs, spec)
+                return
+        raise StartFailed(f"node {node_id} is not part of the local cluster")
+
+    # -- inspection ----------------------------------------------------------------------------
+    def running_version(self) -> str | None:
+        """The version the running node logged at start-up (``Kafka version: X``)."""
+        for state in self.nodes():
+            if state.running and state.spec.log_file.exists():
+                found = _VERSION_LINE.findall(state.spec.log_file.read_text(errors="replace"))
+                if found:
+                    return str(found[-1])
+        return None
+
+
+def _new_cluster_id() -> str:
+    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()

@@ -1,0 +1,130 @@
+"""`pentameter broker ...`: bring the local Apache Kafka cluster up, down, and look at it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from infra.broker.errors import BrokerError
+from infra.broker.jars import KAFKA_VERSION
+from infra.broker.local import LocalCluster, log_tail
+from infra.broker.probe import describe
+from infra.connection import bootstrap_servers
+from infra.settings import load_settings
+
+broker_app = typer.Typer(
+    help=(
+        "Run Apache Kafka locally in KRaft mode (jars from Maven Central, the machine's Java). "
+        "Set KAFKA_BOOTSTRAP_SERVERS to use an existing cluster instead; `status` then reads it."
+    ),
+    no_args_is_help=True,
+)
+console = Console(stderr=True)
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {exc}")
+    return typer.Exit(code=2)
+
+
+@broker_app.command()
+def up(
+    nodes: int = typer.Option(
+        1, "--nodes", help="1 for development, 3 for a fault-tolerant quorum (RF 3, min ISR 2)."
+    ),
+    timeout: float = typer.Option(90.0, help="Seconds to wait for every broker to answer."),
+) -> None:
+    """Start the local cluster; does nothing if it already runs with the same shape.
+
+    The first run fetches Apache Kafka jars with Maven into $PENTAMETER_HOME/kafka (git-ignored)
+    and formats KRaft storage; later runs reuse both.
+    """
+    if nodes not in (1, 3):
+        raise typer.BadParameter("must be 1 or 3", param_hint="--nodes")
+    cluster = LocalCluster(load_settings())
+    try:
+        info = cluster.up(nodes, progress=lambda m: console.print(f"[dim]{m}[/]"), timeout=timeout)
+    except BrokerError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"[green]Kafka {cluster.running_version() or KAFKA_VERSION} up[/]: {len(info.brokers)} broker(s), "
+        f"cluster {info.cluster_id}, bootstrap {cluster.bootstrap_servers()}"
+    )
+
+
+@broker_app.command()
+def down(
+    wipe: bool = typer.Option(False, "--wipe", help="Also delete the cluster's data and configs."),
+) -> None:
+    """Stop the local nodes this tool started (found by pid file); other Kafkas are left alone."""
+    cluster = LocalCluster(load_settings())
+    stopped = cluster.down(progress=lambda m: console.print(f"[dim]{m}[/]"), wipe=wipe)
+    console.print(f"stopped {stopped} node(s)" if stopped else "no local node was running")
+
+
+@broker_app.command()
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead of a table."),
+    timeout: float = typer.Option(5.0, help="Seconds to wait for the cluster to answer."),
+) -> None:
+    """Read the live cluster through the Admin API: cluster id, brokers, reachability, version.
+
+    Exits 1 when no broker answers.
+    """
+    settings = load_settings()
+    bootstrap = bootstrap_servers(settings)
+    cluster = LocalCluster(settings)
+    try:
+        info = describe(bootstrap, timeout=timeout)
+    except Exception as exc:
+        if as_json:
+            typer.echo(json.dumps({"bootstrap": bootstrap, "up": False, "error": str(exc)}))
+        else:
+            console.print(f"[red]no broker answers at {bootstrap}[/] ({exc}); try `pentameter broker up`")
+        raise typer.Exit(code=1) from exc
+    version = None if settings.bootstrap_servers else cluster.running_version()
+    report = {
+        "bootstrap": bootstrap,
+        "up": True,
+        "cluster_id": info.cluster_id,
+        "controller_id": info.controller_id,
+        "broker_count": len(info.brokers),
+        "brokers": [{"id": b.node_id, "address": b.address, "reachable": b.reachable} for b in info.brokers],
+        "kafka_version": version or "unknown (not started by this tool)",
+        "managed_locally": not settings.bootstrap_servers,
+    }
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    table = Table(title=f"Kafka cluster {info.cluster_id} ({report['kafka_version']})")
+    table.add_column("broker")
+    table.add_column("address")
+    table.add_column("reachable")
+    table.add_column("role")
+    for b in info.brokers:
+        role = "controller (active)" if b.node_id == info.controller_id else "broker, voter"
+        table.add_row(str(b.node_id), b.address, "yes" if b.reachable else "[red]no[/]", role)
+    Console().print(table)
+    Console().print(f"{len(info.brokers)} broker(s) at {bootstrap}")
+
+
+@broker_app.command()
+def logs(
+    node: int = typer.Option(1, "--node", help="Which node's log to show."),
+    lines: int = typer.Option(50, "--lines", "-n", help="How many lines from the end."),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines (Ctrl-C stops)."),
+) -> None:
+    """Show the server log of a local node."""
+    cluster = LocalCluster(load_settings())
+    specs = [s.spec for s in cluster.nodes() if s.spec.node_id == node]
+    if not specs:
+        raise _fail(BrokerError(f"no local node {node}; has `pentameter broker up` run?"))
+    path = specs[0].log_file
+    if follow:
+        subprocess.run(["tail", "-n", str(lines), "-F", str(path)], check=False)
+    else:
+        typer.echo(log_tail(path, lines))

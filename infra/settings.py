@@ -1,0 +1,75 @@
+"""Settings read from the environment, declared once with their defaults and meaning.
+
+Every knob an operator may turn is listed here so `pentameter --help` and the README can point to
+one place. Values come from environment variables; nothing is read from hidden files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def _env_optional_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else None
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name}={value!r} is not an integer") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where state lives and how to reach Kafka.
+
+    - ``PENTAMETER_HOME``: state directory (jar cache, broker data, keys); default
+      ``<repo>/.pentameter``, git-ignored.
+    - ``KAFKA_BOOTSTRAP_SERVERS``: an existing cluster to use instead of the local broker.
+    - ``PENTAMETER_KAFKA_CACHE``: where fetched Kafka jars are kept (default ``$PENTAMETER_HOME/kafka``);
+      point several clones at one cache to fetch once.
+    - ``PENTAMETER_BROKER_PORT``: first client port of the local broker (default 9092); node ``i``
+      listens on ``port + 2*i`` for clients and ``port + 2*i + 1`` for its controller.
+    - ``PENTAMETER_BROKER_HEAP``: Java heap per local node (default ``768m``).
+    - ``JAVA_HOME`` / ``MVN``: the Java 17+ runtime and Maven used to fetch and run Kafka.
+    """
+
+    home: Path = field(default_factory=lambda: _env_path("PENTAMETER_HOME", PROJECT_ROOT / ".pentameter"))
+    bootstrap_servers: str | None = field(
+        default_factory=lambda: os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None
+    )
+    broker_port: int = field(default_factory=lambda: _env_int("PENTAMETER_BROKER_PORT", 9092))
+    broker_heap: str = field(default_factory=lambda: os.environ.get("PENTAMETER_BROKER_HEAP", "768m"))
+
+    kafka_cache_override: Path | None = field(
+        default_factory=lambda: _env_optional_path("PENTAMETER_KAFKA_CACHE")
+    )
+
+    @property
+    def kafka_cache(self) -> Path:
+        """Jars fetched from Maven Central, reused across runs."""
+        return self.kafka_cache_override or self.home / "kafka"
+
+    @property
+    def broker_dir(self) -> Path:
+        """Data, logs, configs and pid files of the local nodes."""
+        return self.home / "broker"
+
+
+def load_settings() -> Settings:
+    """Read the settings from the current environment (call again after changing it)."""
+    return Settings()

@@ -1,0 +1,5 @@
+"""Allow `python -m pentameter`."""
+
+from pentameter.cli import main
+
+main()
