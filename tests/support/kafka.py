@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from infra.broker.jars import KAFKA_VERSION
 from infra.broker.local import LocalCluster
+from infra.broker.probe import answers
 from infra.settings import load_settings
 
 
@@ -79,6 +80,10 @@ def container_kafka() -> Iterator[str]:
 def local_kafka() -> Iterator[str]:
     """The project's own local broker; reused if running, otherwise started and later stopped."""
     cluster = LocalCluster(load_settings())
+    if not cluster.is_up() and answers(cluster.bootstrap_servers()):
+        # another clone's local broker already serves this port: use it, leave it running
+        yield cluster.bootstrap_servers()
+        return
     started_here = not cluster.is_up()
     cluster.up(len(cluster.nodes()) or 1)
     try:
