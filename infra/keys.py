@@ -1,0 +1,111 @@
+"""The key store: agency signing keys (Ed25519) and partner encryption keys (X25519).
+
+Keys live as raw files under ``$PENTAMETER_HOME/keys`` (git-ignored, directory 0700, private keys
+0600), created on first use so a fresh machine needs no manual step. Rotation keeps old keys,
+marked retired, so events signed or encrypted before a rotation stay readable:
+
+    keys/
+      agencies/<agency>/<key-hash>.ed25519      private signing key (32 raw bytes)
+      agencies/<agency>/current                 name of the key that signs now
+      partners/<partner>/<key-hash>.x25519      private decryption key (32 raw bytes)
+      partners/<partner>/current
+
+Only this module touches key files; callers get key objects or lookups.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+from schemas.provenance import key_id_for
+
+
+def _write_secret(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _short_hash(raw_public: bytes) -> str:
+    return hashlib.sha256(raw_public).hexdigest()[:16]
+
+
+class KeyStore:
+    """Agency and partner keys on disk, generated on first use and kept across rotations."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    # -- agency signing keys -------------------------------------------------------------------
+    def _agency_dir(self, agency: str) -> Path:
+        return self.root / "agencies" / agency
+
+    def signing_key(self, agency: str) -> Ed25519PrivateKey:
+        """The agency's current signing key, created if the agency has none yet."""
+        directory = self._agency_dir(agency)
+        current = directory / "current"
+        if not current.exists():
+            return self.rotate_signing_key(agency)
+        return Ed25519PrivateKey.from_private_bytes((directory / current.read_text().strip()).read_bytes())
+
+    def rotate_signing_key(self, agency: str) -> Ed25519PrivateKey:
+        """Make a new signing key current; earlier keys stay trusted for verification."""
+        key = Ed25519PrivateKey.generate()
+        name = f"{_short_hash(key.public_key().public_bytes_raw())}.ed25519"
+        directory = self._agency_dir(agency)
+        _write_secret(directory / name, key.private_bytes_raw())
+        (directory / "current").write_text(name + "\n")
+        return key
+
+    def agency_public_keys(self, agency: str) -> Iterator[Ed25519PublicKey]:
+        """Every public key the agency has ever signed with (current and retired)."""
+        for path in sorted(self._agency_dir(agency).glob("*.ed25519")):
+            yield Ed25519PrivateKey.from_private_bytes(path.read_bytes()).public_key()
+
+    def trusted_signing_keys(self, agencies: list[str]) -> dict[str, Ed25519PublicKey]:
+        """Key id -> public key for the named agencies, for a provenance verifier."""
+        return {
+            key_id_for(agency, public): public
+            for agency in agencies
+            for public in self.agency_public_keys(agency)
+        }
+
+    # -- partner encryption keys ---------------------------------------------------------------
+    def _partner_dir(self, partner: str) -> Path:
+        return self.root / "partners" / partner
+
+    def partner_private_key(self, partner: str, key_id: str | None = None) -> X25519PrivateKey:
+        """The partner's current decryption key, or the one named ``key_id`` (after rotation)."""
+        directory = self._partner_dir(partner)
+        current = directory / "current"
+        if key_id is None:
+            if not current.exists():
+                return self.rotate_partner_key(partner)
+            name = current.read_text().strip()
+        else:
+            name = f"{key_id.rsplit(':', 1)[-1]}.x25519"
+        path = directory / name
+        if not path.exists():
+            raise KeyError(f"partner {partner!r} has no key {key_id or name!r}")
+        return X25519PrivateKey.from_private_bytes(path.read_bytes())
+
+    def partner_public_key(self, partner: str) -> tuple[str, X25519PublicKey]:
+        """``(key id, public key)`` that data for ``partner`` is encrypted to now."""
+        public = self.partner_private_key(partner).public_key()
+        return f"{partner}:{_short_hash(public.public_bytes_raw())}", public
+
+    def rotate_partner_key(self, partner: str) -> X25519PrivateKey:
+        """Make a new encryption key current; old ones stay so earlier records still open."""
+        key = X25519PrivateKey.generate()
+        name = f"{_short_hash(key.public_key().public_bytes_raw())}.x25519"
+        directory = self._partner_dir(partner)
+        _write_secret(directory / name, key.private_bytes_raw())
+        (directory / "current").write_text(name + "\n")
+        return key
