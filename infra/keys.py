@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -76,6 +76,29 @@ class KeyStore:
             for agency in agencies
             for public in self.agency_public_keys(agency)
         }
+
+    def signing_key_lookup(self) -> Callable[[str], Ed25519PublicKey | None]:
+        """Key id -> public key, reading the store again when an id is not known yet (an agency
+        that signed for the first time after the lookup was made), and remembering what it found."""
+        known: dict[str, Ed25519PublicKey] = {}
+
+        def lookup(key_id: str) -> Ed25519PublicKey | None:
+            if key_id not in known:
+                agency = key_id.rsplit(":", 1)[0]
+                if not agency or "/" in agency or agency.startswith("."):
+                    return None
+                known.update(self.trusted_signing_keys([agency]))
+            return known.get(key_id)
+
+        return lookup
+
+    # -- pseudonym secret --------------------------------------------------------------------
+    def pseudonym_secret(self) -> bytes:
+        """The secret behind partner pseudonyms (32 random bytes, created on first use)."""
+        path = self.root / "pseudonym.secret"
+        if not path.exists():
+            _write_secret(path, os.urandom(32))
+        return path.read_bytes()
 
     # -- partner encryption keys ---------------------------------------------------------------
     def _partner_dir(self, partner: str) -> Path:

@@ -45,6 +45,8 @@ class Settings:
     - ``PENTAMETER_BROKER_PORT``: first client port of the local broker (default 9092); node ``i``
       listens on ``port + 2*i`` for clients and ``port + 2*i + 1`` for its controller.
     - ``PENTAMETER_BROKER_HEAP``: Java heap per local node (default ``768m``).
+    - ``PENTAMETER_TOPIC_PREFIX``: prepended to every topic name (default none), so several
+      environments or test runs can share one cluster without seeing each other's records.
     - ``JAVA_HOME`` / ``MVN``: the Java 17+ runtime and Maven used to fetch and run Kafka.
     """
 
@@ -55,6 +57,7 @@ class Settings:
     broker_port: int = field(default_factory=lambda: _env_int("PENTAMETER_BROKER_PORT", 9092))
     broker_heap: str = field(default_factory=lambda: os.environ.get("PENTAMETER_BROKER_HEAP", "768m"))
 
+    topic_prefix: str = field(default_factory=lambda: os.environ.get("PENTAMETER_TOPIC_PREFIX", ""))
     kafka_cache_override: Path | None = field(
         default_factory=lambda: _env_optional_path("PENTAMETER_KAFKA_CACHE")
     )

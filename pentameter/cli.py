@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import typer
 
+from consumers.audit_cli import audit_app
+from consumers.cli import partner_app, router_app
 from infra.cli import broker_app
 from pentameter import demo
+from producers.cli import register as register_producers
+from schemas.cli import app as schemas_app
 
 app = typer.Typer(
     help=(
@@ -21,7 +25,16 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(broker_app, name="broker")
+app.add_typer(schemas_app, name="schemas")
+app.add_typer(router_app, name="router")
+app.add_typer(partner_app, name="partner")
+app.add_typer(audit_app, name="audit")
 demo.register(app)
+bench_app = typer.Typer(
+    help="Benchmarks that print figures, run against the real broker.", no_args_is_help=True
+)
+app.add_typer(bench_app, name="bench")
+register_producers(app, bench_app)
 
 
 def main() -> None:

@@ -1,0 +1,169 @@
+"""`pentameter router ...` and `pentameter partner ...`: run the router, consume as a partner."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import signal
+import sys
+import threading
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+from uuid import UUID
+
+import typer
+from confluent_kafka.admin import AdminClient
+from rich.console import Console
+
+from consumers.governance_io import publish_catalogue
+from consumers.partner import PartnerConsumer, PartnerReader, PartnerRecord
+from consumers.router import RouterStats
+from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
+from infra.topics import GOVERNANCE_TOPIC, ensure_topics
+from policies.crypto import X25519FieldEncryptor
+from schemas.entry import SchemaEntry
+
+router_app = typer.Typer(
+    help="The policy-enforcing router: agency ingress topics in, each partner's projection out, "
+    "exactly once.",
+    no_args_is_help=True,
+)
+partner_app = typer.Typer(
+    help="The partner side: read your topic, verify provenance, decrypt your fields, see review dates.",
+    no_args_is_help=True,
+)
+console = Console(stderr=True)
+
+
+def prepare(runtime: Runtime) -> int:
+    """Create missing topics and publish the catalogue (events and projections) for partners."""
+    created = ensure_topics(AdminClient(runtime.client), runtime.topic_specs())
+    publish_catalogue(runtime.client, runtime.catalogue, runtime.topic(GOVERNANCE_TOPIC))
+    return len(created)
+
+
+@router_app.command("run")
+def run(
+    worker: int = typer.Option(
+        0, help="Worker slot; its transactional id is stable, so a restart fences the old one."
+    ),
+    batch: int = typer.Option(2000, help="Commit after at most this many events..."),
+    batch_ms: int = typer.Option(100, help="...or after this many milliseconds."),
+    idle_exit: float = typer.Option(0.0, help="Stop after this many idle seconds (0: run until Ctrl-C)."),
+    max_events: int = typer.Option(0, help="Stop after this many events (0: no limit)."),
+) -> None:
+    """Route events from every agency ingress topic to the partner topics, with an audit entry each.
+
+    Run more workers with different --worker slots to spread the ingress partitions; rebalances
+    lose and duplicate nothing. Invalid input goes to the dead-letter topic with its reason.
+    """
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    runtime = build_runtime()
+    created = prepare(runtime)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    router = runtime.router(
+        runtime.router_settings(worker=worker, batch_max_events=batch, batch_max_ms=batch_ms)
+    )
+    console.print(
+        f"router worker {worker}: {len(runtime.ingress_topics)} ingress topics, "
+        f"{len(runtime.partner_topics)} partners, {created} topic(s) created"
+    )
+    stats = router.run(stop, max_events=max_events or None, idle_timeout=idle_exit or None)
+    _print_stats(stats)
+
+
+def _print_stats(stats: RouterStats) -> None:
+    console.print(
+        f"consumed {stats.consumed}, delivered {stats.delivered} partner records, "
+        f"{stats.dead_letters} dead letters, {stats.transactions} transactions, {stats.aborts} aborts"
+    )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, bytes | bytearray):
+        return {"base64": base64.b64encode(value).decode()}
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def encrypted_paths(entry: SchemaEntry) -> tuple[str, ...]:
+    """Paths of a projection whose values are ciphertext for the partner (bytes fields marked so)."""
+    return tuple(f.path for f in entry.leaf_fields if f.avro_type.startswith("bytes"))
+
+
+def partner_reader(runtime: Runtime, partner: str) -> PartnerReader:
+    """A reader holding ``partner``'s private keys from the key store, trusting the router's keys."""
+    keys = runtime.keys
+    encryptor = X25519FieldEncryptor(private_key_for=lambda key_id: keys.partner_private_key(partner, key_id))
+
+    def opener(event_id: str, path: str, ciphertext: bytes) -> bytes:
+        return encryptor.decrypt(partner, event_id, path, ciphertext)
+
+    return PartnerReader(
+        partner,
+        runtime.catalogue,
+        keys.trusted_signing_keys([ROUTER_IDENTITY]).get,
+        opener,
+        encrypted_paths,
+    )
+
+
+def record_json(record: PartnerRecord) -> dict[str, Any]:
+    """The JSON Lines form of one partner record."""
+    return {
+        "event_id": record.event_id,
+        "schema": record.schema,
+        "review_date": record.review_date.isoformat() if record.review_date else None,
+        "delete_on": record.delete_on.isoformat() if record.delete_on else None,
+        "provenance": record.provenance_key,
+        "offset": f"{record.topic}/{record.partition}@{record.offset}",
+        "decrypted": list(record.opened),
+        "not_decrypted": record.unopened,
+        "record": record.record,
+    }
+
+
+@partner_app.command("consume")
+def consume(
+    partner: str = typer.Option(..., "--partner", "-p", help="Partner id from the registry, e.g. ngo.poppy."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write JSON Lines here instead of stdout."),
+    group: str | None = typer.Option(
+        None, help="Consumer group (default: a fresh one reading from the start)."
+    ),
+    idle_exit: float = typer.Option(5.0, help="Stop after this many seconds without a record."),
+) -> None:
+    """Read a partner's topic as JSON Lines: provenance checked, fields decrypted, review dates shown.
+
+    Each line has the record, its review/delete date, which fields were decrypted, and the router
+    key that proved its origin. Records that fail provenance are reported on stderr, not written.
+    """
+    runtime = build_runtime()
+    topic = runtime.partner_topics.get(partner)
+    if topic is None:
+        console.print(
+            f"[red]unknown partner {partner!r}[/]; known: {', '.join(runtime.engine.registry.partner_ids())}"
+        )
+        raise typer.Exit(code=2)
+    consumer = PartnerConsumer(runtime.client, topic, partner_reader(runtime, partner), group_id=group)
+    sink: IO[str] = out.open("w") if out else sys.stdout
+    written = rejected = 0
+    try:
+        for item in consumer.records(idle_timeout=idle_exit):
+            if isinstance(item, PartnerRecord):
+                sink.write(json.dumps(record_json(item), default=_json_default) + "\n")
+                written += 1
+            else:
+                console.print(f"[red]rejected[/] {item.topic}/{item.partition}@{item.offset}: {item.reason}")
+                rejected += 1
+    finally:
+        consumer.close()
+        if out:
+            sink.close()
+    console.print(f"{written} record(s) for {partner}, {rejected} rejected")

@@ -1,0 +1,174 @@
+"""Turn one ingress record into what a transaction must write: partner records, dead letters and
+the audit entry that explains them.
+
+Pure and Kafka-free, so the whole decision for a record can be tested (and replayed) without a
+broker. The router adds the Kafka transaction around a batch of these.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from consumers.admission import Admission, Admitted
+from consumers.deadletter import Reason, Rejection, dead_letter_headers
+from schemas.entry import SchemaEntry
+from schemas.wire import Codec
+
+
+class DeliveryLike(Protocol):
+    partner: str
+    topic: str
+    agreement_id: str
+    agreement_version: Any
+    record: dict[str, Any]
+    schema_fingerprint: bytes
+    released: tuple[str, ...]
+    withheld: tuple[tuple[str, str], ...]
+
+
+class DenialLike(Protocol):
+    partner: str
+    rule_id: str
+    reason: str
+    agreement_id: str | None
+    agreement_version: Any
+
+
+class RoutingLike(Protocol):
+    deliveries: list[Any]
+    denials: list[Any]
+
+
+class EngineLike(Protocol):
+    def route(self, event_type: str, record: dict[str, Any]) -> RoutingLike: ...
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an ingress record was read: the audit entry and dead letter name it."""
+
+    topic: str
+    partition: int
+    offset: int
+
+    def __str__(self) -> str:
+        return f"{self.topic}/{self.partition}@{self.offset}"
+
+
+@dataclass
+class Outcome:
+    """Everything one ingress record produces."""
+
+    partner_records: list[tuple[str, bytes, bytes]] = field(default_factory=list)  # topic, key, value
+    dead_letter: tuple[bytes | None, bytes | None, list[tuple[str, bytes]]] | None = None
+    audit_kind: str = "decision"
+    audit_body: dict[str, Any] = field(default_factory=dict)
+    rejection: Rejection | None = None
+
+
+def _version(value: Any) -> Any:
+    return value if isinstance(value, int | str) or value is None else str(value)
+
+
+class Decider:
+    """Admission, policy routing and encoding for one record at a time."""
+
+    def __init__(
+        self, admission: Admission, engine: EngineLike, codec: Codec, topic_prefix: str = ""
+    ) -> None:
+        self._prefix = topic_prefix
+        self._admission = admission
+        self._engine = engine
+        self._codec = codec
+        self._entries: dict[bytes, SchemaEntry] = {}
+
+    def _entry(self, fingerprint: bytes) -> SchemaEntry:
+        entry = self._entries.get(fingerprint)
+        if entry is None:
+            entry = self._entries[fingerprint] = self._codec.catalogue.by_fingerprint(fingerprint)
+        return entry
+
+    def decide(
+        self,
+        source: Source,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, bytes]] | None,
+        now_ms: int | None = None,
+    ) -> Outcome:
+        at = now_ms if now_ms is not None else int(time.time() * 1000)
+        verdict = self._admission.admit(source.topic, key, value, headers)
+        if isinstance(verdict, Rejection):
+            return self._dead_letter(source, key, value, headers, verdict, at)
+        try:
+            return self._route(source, verdict, at)
+        except Exception as exc:  # a policy bug must dead-letter the record, not stop the router
+            rejection = Rejection(Reason.POLICY_ERROR, f"{type(exc).__name__}: {exc}")
+            return self._dead_letter(source, key, value, headers, rejection, at)
+
+    def _route(self, source: Source, admitted: Admitted, at: int) -> Outcome:
+        routing = self._engine.route(admitted.entry.name, admitted.record)
+        outcome = Outcome()
+        key = admitted.case_key
+        delivered = []
+        for d in routing.deliveries:
+            entry = self._entry(d.schema_fingerprint)
+            topic = self._prefix + d.topic
+            outcome.partner_records.append((topic, key, self._codec.encode(entry, d.record)))
+            delivered.append(
+                {
+                    "partner": d.partner,
+                    "topic": topic,
+                    "agreement": d.agreement_id,
+                    "version": _version(d.agreement_version),
+                    "schema": entry.label,
+                    "fields": list(d.released),
+                    "withheld": [list(w) for w in d.withheld],
+                }
+            )
+        denied = [
+            {
+                "partner": n.partner,
+                "rule": n.rule_id,
+                "reason": n.reason,
+                "agreement": n.agreement_id,
+                "version": _version(n.agreement_version),
+            }
+            for n in routing.denials
+        ]
+        envelope = admitted.record["envelope"]
+        outcome.audit_body = {
+            "event_id": admitted.event_id,
+            "event_type": admitted.entry.name,
+            "schema": admitted.entry.label,
+            "agency": admitted.agency,
+            "case_id": envelope.get("case_id"),
+            "source": str(source),
+            "at": at,
+            "delivered": delivered,
+            "denied": denied,
+        }
+        return outcome
+
+    @staticmethod
+    def _dead_letter(
+        source: Source,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, bytes]] | None,
+        rejection: Rejection,
+        at: int,
+    ) -> Outcome:
+        return Outcome(
+            dead_letter=(key, value, dead_letter_headers(headers, rejection, str(source), at)),
+            audit_kind="deadletter",
+            audit_body={
+                "source": str(source),
+                "at": at,
+                "reason": rejection.reason.value,
+                "detail": rejection.detail,
+            },
+            rejection=rejection,
+        )

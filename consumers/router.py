@@ -1,0 +1,288 @@
+"""The policy-enforcing router: ingress topics in, partner topics out, exactly once.
+
+Each batch is one Kafka transaction: consume up to N records (or T ms), decide each one
+(:mod:`consumers.decisions`), then in one transaction produce every partner record, dead letter
+and audit entry, seal the audit chains, and commit the consumed offsets with the chain heads in
+their metadata. Partners read with ``isolation.level=read_committed``, so they see all of a batch
+or none of it; a crash at any point leaves either a committed batch or one that is aborted and
+consumed again.
+
+Rebalances are safe because a transaction is never open while ``consume()`` runs: partitions
+can only move between batches, after their offsets were committed. The transactional id is
+stable per worker slot (``--worker N``), so a restarted worker fences its predecessor at once
+and aborts its unfinished transaction instead of waiting for it to time out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from consumers.decisions import Decider, Outcome, Source
+from consumers.ledger import ChainHead, ChainWriter
+from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC
+from schemas.provenance import Signer
+
+log = logging.getLogger("pentameter.router")
+PROVENANCE_CHUNK = 1024  # events per router provenance batch: proofs stay <= 10 hashes
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A consumed ingress record, with the types the decision code expects."""
+
+    source: Source
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]] | None
+
+    @classmethod
+    def of(cls, message: Message) -> Inbound:
+        raw = message.headers()
+        headers = None
+        if isinstance(raw, list):
+            headers = [(k, _as_bytes(v) or b"") for k, v in raw]
+        source = Source(str(message.topic()), int(message.partition() or 0), int(message.offset() or 0))
+        return cls(source, _as_bytes(message.key()), _as_bytes(message.value()), headers)
+
+
+def _as_bytes(value: str | bytes | None) -> bytes | None:
+    return value.encode() if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class RouterSettings:
+    """How one router worker reads, batches and commits."""
+
+    group_id: str = "pentameter-router"
+    worker: int = 0
+    batch_max_events: int = 2000
+    batch_max_ms: int = 100
+    transaction_timeout_ms: int = 30000
+    audit_topic: str = AUDIT_TOPIC
+    dead_letter_topic: str = DEAD_LETTER_TOPIC
+
+    @property
+    def transactional_id(self) -> str:
+        return f"{self.group_id}-worker-{self.worker}"
+
+
+@dataclass
+class RouterStats:
+    """Running totals, read by the demo, the benchmark and the metrics endpoint."""
+
+    consumed: int = 0
+    delivered: int = 0
+    dead_letters: int = 0
+    transactions: int = 0
+    aborts: int = 0
+    by_partner: dict[str, int] = field(default_factory=dict)
+    by_reason: dict[str, int] = field(default_factory=dict)
+    commit_seconds: float = 0.0
+
+
+class Router:
+    """One router worker. Several workers in the same group share the ingress partitions."""
+
+    def __init__(
+        self,
+        client_config: dict[str, Any],
+        ingress_topics: list[str],
+        decider: Decider,
+        signer: Signer,
+        settings: RouterSettings | None = None,
+        on_commit: Callable[[RouterStats], None] | None = None,
+    ) -> None:
+        self.settings = settings or RouterSettings()
+        self._decider = decider
+        self._signer = signer
+        self._ledger_key: Ed25519PrivateKey = signer.private_key
+        self._ingress = ingress_topics
+        self._on_commit = on_commit
+        self.stats = RouterStats()
+        self._chains: dict[tuple[str, int], ChainWriter] = {}
+        self._consumer = Consumer(
+            {
+                **client_config,
+                "group.id": self.settings.group_id,
+                "enable.auto.commit": False,
+                "enable.auto.offset.store": False,
+                "auto.offset.reset": "earliest",
+                "isolation.level": "read_committed",
+                "partition.assignment.strategy": "cooperative-sticky",
+            }
+        )
+        self._producer = Producer(
+            {
+                **client_config,
+                "transactional.id": self.settings.transactional_id,
+                "transaction.timeout.ms": self.settings.transaction_timeout_ms,
+                "linger.ms": 5,
+                "batch.num.messages": 10000,
+                "queue.buffering.max.messages": 1_000_000,
+                "compression.type": "lz4",
+            }
+        )
+
+    # -- partition ownership -------------------------------------------------------------------
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._load_chains(partitions)
+        log.info("assigned %s", [f"{p.topic}/{p.partition}" for p in partitions])
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        for p in partitions:
+            self._chains.pop((p.topic, p.partition), None)
+        log.info("revoked %s", [f"{p.topic}/{p.partition}" for p in partitions])
+
+    def _load_chains(self, partitions: list[TopicPartition]) -> None:
+        """Continue each partition's audit chain from the head committed with its offset."""
+        if not partitions:
+            return
+        committed = self._consumer.committed(partitions, timeout=30)
+        for tp in committed:
+            chain = f"{tp.topic}/{tp.partition}"
+            self._chains[(tp.topic, tp.partition)] = ChainWriter(chain, ChainHead.from_metadata(tp.metadata))
+
+    def _rewind(self) -> None:
+        """After an abort: go back to the committed offsets and chain heads."""
+        assignment = self._consumer.assignment()
+        if not assignment:
+            return
+        committed = self._consumer.committed(assignment, timeout=30)
+        for tp in committed:
+            offset = tp.offset if tp.offset >= 0 else -2  # OFFSET_BEGINNING when nothing committed
+            self._consumer.seek(TopicPartition(tp.topic, tp.partition, offset))
+            self._chains[(tp.topic, tp.partition)] = ChainWriter(
+                f"{tp.topic}/{tp.partition}", ChainHead.from_metadata(tp.metadata)
+            )
+
+    # -- main loop -----------------------------------------------------------------------------
+    def run(
+        self,
+        stop: threading.Event | None = None,
+        max_events: int | None = None,
+        idle_timeout: float | None = None,
+    ) -> RouterStats:
+        """Route until ``stop`` is set, ``max_events`` were consumed, or input was idle that long."""
+        stop = stop or threading.Event()
+        self._producer.init_transactions(60)
+        self._consumer.subscribe(
+            self._ingress, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_revoke
+        )
+        last_input = time.monotonic()
+        try:
+            while not stop.is_set():
+                if max_events is not None and self.stats.consumed >= max_events:
+                    break
+                messages = self._consumer.consume(
+                    self.settings.batch_max_events, self.settings.batch_max_ms / 1000
+                )
+                records = [Inbound.of(m) for m in messages if m.error() is None]
+                for m in messages:
+                    error = m.error()
+                    if error is not None and error.code() != KafkaError._PARTITION_EOF:
+                        log.warning("consumer error: %s", error)
+                if not records:
+                    if idle_timeout is not None and time.monotonic() - last_input > idle_timeout:
+                        break
+                    continue
+                last_input = time.monotonic()
+                self._transact(records)
+        finally:
+            self.close()
+        return self.stats
+
+    def close(self) -> None:
+        with contextlib.suppress(RuntimeError):  # already closed
+            self._consumer.close()
+        self._producer.flush(10)
+
+    # -- one batch -----------------------------------------------------------------------------
+    def _transact(self, records: list[Inbound]) -> None:
+        outcomes = [(m, self._decider.decide(m.source, m.key, m.value, m.headers)) for m in records]
+        started = time.perf_counter()
+        try:
+            self._producer.begin_transaction()
+            offsets = self._write(outcomes)
+            self._producer.send_offsets_to_transaction(offsets, self._consumer.consumer_group_metadata(), 30)
+            self._producer.commit_transaction(60)
+        except KafkaException as exc:
+            error = exc.args[0]
+            if error.fatal():
+                log.error("fatal transaction error (fenced by another worker?): %s", error)
+                raise
+            log.warning("transaction aborted, batch will be consumed again: %s", error)
+            self.stats.aborts += 1
+            try:
+                self._producer.abort_transaction(30)
+            except KafkaException as abort_exc:
+                log.warning("abort failed: %s", abort_exc)
+            self._rewind()
+            return
+        self.stats.commit_seconds += time.perf_counter() - started
+        self._count(outcomes)
+        if self._on_commit is not None:
+            self._on_commit(self.stats)
+
+    def _produce(self, topic: str, key: bytes | None, value: bytes | None, headers: Any = None) -> None:
+        while True:
+            try:
+                self._producer.produce(topic, value=value, key=key, headers=headers)
+                return
+            except BufferError:
+                self._producer.poll(0.05)
+
+    def _write(self, outcomes: list[tuple[Inbound, Outcome]]) -> list[TopicPartition]:
+        """Produce everything a batch decided, seal the chains, and return offsets to commit."""
+        partner_records = [rec for _, o in outcomes for rec in o.partner_records]
+        for start in range(0, len(partner_records), PROVENANCE_CHUNK):
+            chunk = partner_records[start : start + PROVENANCE_CHUNK]
+            sealed = self._signer.seal([(key, value) for _, key, value in chunk])
+            for (topic, key, value), headers in zip(chunk, sealed, strict=True):
+                self._produce(topic, key, value, headers)
+        touched: dict[tuple[str, int], ChainWriter] = {}
+        positions: dict[tuple[str, int], int] = {}
+        for message, outcome in outcomes:
+            tp = (message.source.topic, message.source.partition)
+            chain = self._chains.get(tp)
+            if chain is None:  # assigned before our callback ran (should not happen); start fresh
+                self._load_chains([TopicPartition(tp[0], tp[1])])
+                chain = self._chains[tp]
+            if outcome.dead_letter is not None:
+                dl_key, dl_value, dl_headers = outcome.dead_letter
+                self._produce(self.settings.dead_letter_topic, dl_key, dl_value, dl_headers)
+            entry = chain.append(outcome.audit_kind, outcome.audit_body)
+            self._produce(self.settings.audit_topic, chain.chain.encode(), entry)
+            touched[tp] = chain
+            positions[tp] = message.source.offset + 1
+        now = int(time.time() * 1000)
+        key_id = self._signer.key_id
+        for chain in touched.values():
+            self._produce(
+                self.settings.audit_topic, chain.chain.encode(), chain.seal(self._ledger_key, key_id, now)
+            )
+        return [
+            TopicPartition(topic, partition, offset, touched[(topic, partition)].head.to_metadata())
+            for (topic, partition), offset in positions.items()
+        ]
+
+    def _count(self, outcomes: list[tuple[Inbound, Outcome]]) -> None:
+        stats = self.stats
+        stats.transactions += 1
+        stats.consumed += len(outcomes)
+        for _, outcome in outcomes:
+            if outcome.rejection is not None:
+                stats.dead_letters += 1
+                reason = outcome.rejection.reason.value
+                stats.by_reason[reason] = stats.by_reason.get(reason, 0) + 1
+            for topic, _, _ in outcome.partner_records:
+                stats.delivered += 1
+                stats.by_partner[topic] = stats.by_partner.get(topic, 0) + 1

@@ -1,0 +1,95 @@
+"""Assemble the router's parts from the environment: catalogue, keys, policy engine, admission.
+
+Kept apart from the router so tests, the demo, the benchmark and the command line build exactly
+the same thing, and so the router module itself stays free of configuration concerns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from consumers.admission import Admission
+from consumers.decisions import Decider
+from consumers.router import Router, RouterSettings
+from infra.connection import client_config
+from infra.keys import KeyStore
+from infra.settings import Settings, load_settings
+from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC, TopicSpec, shared_topics
+from policies.crypto import X25519FieldEncryptor
+from policies.engine import PolicyEngine
+from policies.pseudonyms import PseudonymSecrets
+from schemas.catalogue import Catalogue, load_catalogue
+from schemas.provenance import Signer, Verifier
+from schemas.wire import Codec
+
+ROUTER_IDENTITY = "router"
+"""The router signs its partner records and audit seals as this identity in the key store."""
+
+
+@dataclass
+class Runtime:
+    """Everything a router worker (or a test standing in for one) needs."""
+
+    settings: Settings
+    keys: KeyStore
+    catalogue: Catalogue
+    engine: PolicyEngine
+    client: dict[str, Any]
+
+    def topic(self, name: str) -> str:
+        """A topic name as deployed: the registry's name with the environment's prefix."""
+        return self.settings.topic_prefix + name
+
+    @property
+    def ingress_topics(self) -> dict[str, str]:
+        """Ingress topic (as deployed) -> agency id."""
+        return {self.topic(t): agency for t, agency in self.engine.registry.ingress_agencies().items()}
+
+    @property
+    def partner_topics(self) -> dict[str, str]:
+        """Partner id -> its topic (as deployed)."""
+        return {p: self.topic(t) for p, t in self.engine.registry.partner_topics().items()}
+
+    def decider(self) -> Decider:
+        verifier = Verifier(self.keys.signing_key_lookup())
+        admission = Admission(self.ingress_topics, verifier, Codec(self.catalogue))
+        return Decider(admission, self.engine, Codec(self.catalogue), self.settings.topic_prefix)
+
+    def router_settings(self, **overrides: Any) -> RouterSettings:
+        """Router settings whose audit and dead-letter topics carry the prefix."""
+        return RouterSettings(
+            audit_topic=self.topic(AUDIT_TOPIC), dead_letter_topic=self.topic(DEAD_LETTER_TOPIC), **overrides
+        )
+
+    def router(self, settings: RouterSettings | None = None) -> Router:
+        signer = Signer(ROUTER_IDENTITY, self.keys.signing_key(ROUTER_IDENTITY))
+        settings = settings or self.router_settings()
+        return Router(self.client, sorted(self.ingress_topics), self.decider(), signer, settings)
+
+    def topic_specs(self) -> list[TopicSpec]:
+        """Every topic the pipeline needs: ingress per agency, one per partner, and the shared ones."""
+        specs = [TopicSpec(topic) for topic in sorted(self.ingress_topics)]
+        specs += [TopicSpec(topic) for topic in sorted(set(self.partner_topics.values()))]
+        return specs + [replace(s, name=self.topic(s.name)) for s in shared_topics()]
+
+
+def build_runtime(
+    settings: Settings | None = None,
+    agreements_dir: Path | None = None,
+    registry_path: Path | None = None,
+    **client_overrides: Any,
+) -> Runtime:
+    """Load and validate everything from the repository and the key store."""
+    settings = settings or load_settings()
+    keys = KeyStore(settings.home / "keys")
+    catalogue = load_catalogue()
+    engine = PolicyEngine.load(
+        catalogue,
+        agreements_dir,
+        registry_path,
+        secrets=PseudonymSecrets(keys.pseudonym_secret()),
+        encryptor=X25519FieldEncryptor(public_key_for=keys.partner_public_key),
+    )
+    return Runtime(settings, keys, catalogue, engine, client_config(settings, **client_overrides))

@@ -1,0 +1,83 @@
+"""Read a whole topic from the beginning to its current end, committed records only.
+
+Operators' tools (audit verify and trace, dead-letter listing, governance lookups, test checks)
+need "everything there is now", not a subscription: this assigns every partition explicitly, reads
+to the end offsets taken at the start, and stops. No consumer group offsets are committed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+
+
+@dataclass(frozen=True)
+class Record:
+    """One committed record with where it sits."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
+    timestamp_ms: int
+
+
+def _bytes(value: str | bytes | None) -> bytes | None:
+    return value.encode() if isinstance(value, str) else value
+
+
+def read_topic(client_config: dict[str, Any], topic: str, timeout: float = 30.0) -> Iterator[Record]:
+    """Yield every committed record of ``topic``, partition by partition, in offset order."""
+    consumer = Consumer(
+        {
+            **client_config,
+            "group.id": f"pentameter-reader-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+            "enable.partition.eof": True,
+        }
+    )
+    try:
+        metadata = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+        if metadata is None or metadata.error is not None:
+            raise LookupError(f"topic {topic!r} does not exist")
+        for partition in sorted(metadata.partitions):
+            yield from _read_partition(consumer, topic, partition, timeout)
+    finally:
+        consumer.close()
+
+
+def _read_partition(consumer: Consumer, topic: str, partition: int, timeout: float) -> Iterator[Record]:
+    low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=timeout)
+    if high <= low:
+        return
+    consumer.assign([TopicPartition(topic, partition, OFFSET_BEGINNING)])
+    while True:
+        message = consumer.poll(timeout)
+        if message is None:
+            raise TimeoutError(f"no record from {topic}/{partition} within {timeout}s (end is {high})")
+        error = message.error()
+        if error is not None:
+            if error.code() == KafkaError._PARTITION_EOF:
+                return
+            raise RuntimeError(f"reading {topic}/{partition}: {error}")
+        raw_headers = message.headers()
+        headers = [(k, _bytes(v) or b"") for k, v in raw_headers] if isinstance(raw_headers, list) else []
+        offset = int(message.offset() or 0)
+        yield Record(
+            topic,
+            partition,
+            offset,
+            _bytes(message.key()),
+            _bytes(message.value()),
+            headers,
+            message.timestamp()[1],
+        )
+        if offset + 1 >= high:
+            return
