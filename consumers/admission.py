@@ -17,7 +17,7 @@ from schemas.entry import SchemaEntry
 from schemas.exceptions import NotSingleObjectEncoded, UndecodableBody, UnknownFingerprint, WireError
 from schemas.provenance import BadSignature, MissingProvenance, UnknownKey, Verifier
 from schemas.rules import RuleContext, check_rules
-from schemas.wire import Codec
+from schemas.wire import Codec, read_fingerprint
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,10 @@ class Admission:
                 f"signed by {proven.agency!r} but written to {agency!r}'s ingress topic {topic!r}",
             )
         try:
-            entry, record = self._codec.decode(value)
+            # decode into the latest version of the writer's event type: plans are compiled for it
+            writer = self._codec.catalogue.find_fingerprint(read_fingerprint(value))
+            reader = writer.name if writer is not None and writer.kind == "event" else None
+            entry, record = self._codec.decode(value, reader=reader)
         except UnknownFingerprint as exc:
             return Rejection(Reason.UNKNOWN_FINGERPRINT, str(exc))
         except (NotSingleObjectEncoded, UndecodableBody, WireError) as exc:

@@ -7,6 +7,7 @@ broker. The router adds the Kafka transaction around a batch of these.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -15,6 +16,8 @@ from consumers.admission import Admission, Admitted
 from consumers.deadletter import Reason, Rejection, dead_letter_headers
 from schemas.entry import SchemaEntry
 from schemas.wire import Codec
+
+log = logging.getLogger("pentameter.router")
 
 
 class DeliveryLike(Protocol):
@@ -39,6 +42,7 @@ class DenialLike(Protocol):
 class RoutingLike(Protocol):
     deliveries: list[Any]
     denials: list[Any]
+    alerts: list[str]
 
 
 class EngineLike(Protocol):
@@ -150,6 +154,9 @@ class Decider:
             "delivered": delivered,
             "denied": denied,
         }
+        if routing.alerts:  # a route that must never fail (a child's) did: on the record, and loud
+            outcome.audit_body["alerts"] = list(routing.alerts)
+            log.error("event %s: %s", admitted.event_id, "; ".join(routing.alerts))
         return outcome
 
     @staticmethod

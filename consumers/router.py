@@ -118,6 +118,10 @@ class Router:
                 "auto.offset.reset": "earliest",
                 "isolation.level": "read_committed",
                 "partition.assignment.strategy": "cooperative-sticky",
+                # static membership: a restarted worker takes its partitions back at once instead of
+                # waiting for the dead one's session to expire
+                "group.instance.id": self.settings.transactional_id,
+                "session.timeout.ms": 15000,
             }
         )
         self._producer = Producer(
@@ -191,7 +195,9 @@ class Router:
                     if error is not None and error.code() != KafkaError._PARTITION_EOF:
                         log.warning("consumer error: %s", error)
                 if not records:
-                    if idle_timeout is not None and time.monotonic() - last_input > idle_timeout:
+                    if not self._chains:  # no partitions yet (joining the group): not idle
+                        last_input = time.monotonic()
+                    elif idle_timeout is not None and time.monotonic() - last_input > idle_timeout:
                         break
                     continue
                 last_input = time.monotonic()

@@ -58,10 +58,15 @@ class Runtime:
         return Decider(admission, self.engine, Codec(self.catalogue), self.settings.topic_prefix)
 
     def router_settings(self, **overrides: Any) -> RouterSettings:
-        """Router settings whose audit and dead-letter topics carry the prefix."""
-        return RouterSettings(
-            audit_topic=self.topic(AUDIT_TOPIC), dead_letter_topic=self.topic(DEAD_LETTER_TOPIC), **overrides
-        )
+        """Router settings for this deployment: group, transactional ids and shared topics carry
+        the topic prefix, so environments sharing a cluster never fence or consume each other."""
+        values: dict[str, Any] = {
+            "group_id": self.topic(RouterSettings.group_id),
+            "audit_topic": self.topic(AUDIT_TOPIC),
+            "dead_letter_topic": self.topic(DEAD_LETTER_TOPIC),
+        }
+        values.update(overrides)
+        return RouterSettings(**values)
 
     def router(self, settings: RouterSettings | None = None) -> Router:
         signer = Signer(ROUTER_IDENTITY, self.keys.signing_key(ROUTER_IDENTITY))

@@ -8,9 +8,12 @@ from __future__ import annotations
 import typer
 
 from consumers.audit_cli import audit_app
+from consumers.bench_route import bench_route
 from consumers.cli import partner_app, router_app
 from infra.cli import broker_app
 from pentameter import demo
+from policies.bench import policy_command
+from policies.cli import app as policy_app
 from producers.cli import register as register_producers
 from schemas.cli import app as schemas_app
 
@@ -26,6 +29,7 @@ app = typer.Typer(
 )
 app.add_typer(broker_app, name="broker")
 app.add_typer(schemas_app, name="schemas")
+app.add_typer(policy_app, name="policy")
 app.add_typer(router_app, name="router")
 app.add_typer(partner_app, name="partner")
 app.add_typer(audit_app, name="audit")
@@ -35,6 +39,8 @@ bench_app = typer.Typer(
 )
 app.add_typer(bench_app, name="bench")
 register_producers(app, bench_app)
+bench_app.command(name="policy")(policy_command)
+bench_app.command(name="route")(bench_route)
 
 
 def main() -> None:

@@ -12,9 +12,11 @@ line numbers), ``agreements`` (the agreement model, loading and validation), ``c
 (``when`` clauses), ``transforms`` (keep/drop/mask/generalise/pseudonymise/encrypt),
 ``pseudonyms`` (keyed tokens), ``crypto`` (field encryption to a partner's X25519 key),
 ``guardrails`` (rules no agreement can override, with rule ids), ``facts`` (per-event facts the
-guard rails read), ``projection`` (the partner's Avro schema), ``compiler`` (plans),
-``scrub`` (rule 11 free-text redaction), ``engine`` (routing), ``results`` (Delivery, Denial,
-Routing), ``report`` and ``cli`` (``pentameter policy``), ``bench`` (``pentameter bench policy``).
+guard rails read), ``projection`` (the partner's Avro schema), ``operations`` (what one field
+becomes), ``compiler`` (plans: generated per-record builders), ``collect`` and ``scrub``
+(rule 11: gather withheld strings, redact them from free text), ``engine`` (routing),
+``results`` (Delivery, Denial, Routing), ``paths``/``schemainfo`` (field paths and types),
+``report`` and ``cli`` (``pentameter policy``), ``bench`` (``pentameter bench policy``).
 
 This package imports only :mod:`schemas` and third-party libraries.
 """

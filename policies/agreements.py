@@ -494,7 +494,9 @@ def _parse_basis(doc: LineDict, regime: Regime, rep: _Reporter) -> LawfulBasis:
     texts = {k: _text(value, k, rep, required=False) for k in _BASIS_KEYS}
     if regime is Regime.DPA2018_PART3:
         if not texts["law_enforcement"]:
-            rep.error(doc.line_of("lawful_basis"), "a DPA 2018 Part 3 agreement needs lawful_basis.law_enforcement")
+            rep.error(
+                doc.line_of("lawful_basis"), "a DPA 2018 Part 3 agreement needs lawful_basis.law_enforcement"
+            )
         for key in ("article_6", "article_9", "article_10"):
             if texts[key]:
                 rep.error(

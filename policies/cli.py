@@ -39,8 +39,17 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+
+
+def _out() -> Console:
+    """Standard output, sized when the command runs (so COLUMNS and pipes are respected)."""
+    return Console(soft_wrap=True)
+
+
+def _err() -> Console:
+    """Standard error, for problems."""
+    return Console(stderr=True, soft_wrap=True)
+
 
 AgreementsOpt = Annotated[
     Path | None,
@@ -79,12 +88,12 @@ def _engine(
             today=day,
         )
     except AgreementError as exc:
-        err.print(f"[bold red]{len(exc.problems)} problem(s) in the agreements:[/]")
+        _err().print(f"[bold red]{len(exc.problems)} problem(s) in the agreements:[/]")
         for problem in exc.problems:
-            err.print(str(problem), markup=False, highlight=False)
+            _err().print(str(problem), markup=False, highlight=False)
         raise typer.Exit(1) from None
     except RegistryError as exc:
-        err.print(f"[bold red]registry:[/] {exc}", highlight=False)
+        _err().print(f"[bold red]registry:[/] {exc}", highlight=False)
         raise typer.Exit(1) from None
 
 
@@ -119,19 +128,19 @@ def check(
         table.add_row(
             a.id, str(a.version), a.partner, ", ".join(a.events), f"{a.valid_from} .. {a.valid_to}", status
         )
-    console.print(table)
+    _out().print(table)
     missing = [p for p in engine.registry.partners if not any(a.partner == p for a in engine.agreements)]
     if missing:
-        console.print(f"partners with no agreement (they receive nothing): {', '.join(missing)}")
+        _out().print(f"partners with no agreement (they receive nothing): {', '.join(missing)}")
     if rails:
         rail_table = Table(title="Guard rails (enforced whatever an agreement says)")
         for column in ("rule", "domain rule", "what", "enforced"):
             rail_table.add_column(column)
         for rail in GUARD_RAILS.values():
             rail_table.add_row(rail.rule_id, str(rail.domain_rule), rail.summary, rail.enforced)
-        console.print(rail_table)
+        _out().print(rail_table)
     plans = sum(1 for _ in engine.plans())
-    console.print(
+    _out().print(
         f"[bold green]OK[/]: {len(engine.agreements)} agreements, {plans} plans compiled and their "
         f"projection schemas registered; child routes probed."
     )
@@ -153,7 +162,7 @@ def explain(
     catalogue = load_catalogue()
     engine = _engine(agreements, registry, day, catalogue)
     if partner not in engine.registry.partners:
-        err.print(
+        _err().print(
             f"unknown partner {partner!r}; known: {', '.join(engine.registry.partners)}", highlight=False
         )
         raise typer.Exit(2)
@@ -161,24 +170,24 @@ def explain(
         raw = json.loads(event.read_text(encoding="utf-8"))
         record = validate(raw, catalogue=catalogue)
     except (OSError, json.JSONDecodeError) as exc:
-        err.print(f"cannot read {event}: {exc}", highlight=False)
+        _err().print(f"cannot read {event}: {exc}", highlight=False)
         raise typer.Exit(2) from None
     except RecordInvalid as exc:
-        err.print(f"{event} is not a valid event:\n{exc}", highlight=False)
+        _err().print(f"{event} is not a valid event:\n{exc}", highlight=False)
         raise typer.Exit(2) from None
     event_type = str(record["envelope"]["event_type"])
     decision, rows = report.explain_rows(engine, event_type, record, partner)
     if not isinstance(decision, Delivery):
         if decision is not None:
             version = f" v{decision.agreement_version}" if decision.agreement_version else ""
-            console.print(
+            _out().print(
                 f"[bold red]DENIED[/] {partner} receives nothing of this {event_type}: "
                 f"[bold]{decision.rule_id}[/] {decision.reason} "
                 f"(agreement {decision.agreement_id or '-'}{version})",
                 highlight=False,
             )
         return
-    console.print(
+    _out().print(
         f"[bold green]DELIVERED[/] to {partner} on {decision.topic} under {decision.agreement_id} "
         f"v{decision.agreement_version}, schema {decision.schema_name} "
         f"({decision.schema_fingerprint.hex()})",
@@ -190,9 +199,9 @@ def explain(
     for row in rows:
         style = "green" if row.outcome.startswith("released") else "red"
         table.add_row(row.path, f"[{style}]{row.outcome}[/]", row.value, row.decided_by)
-    console.print(table)
+    _out().print(table)
     if as_json:
-        console.print_json(json.dumps(to_json(decision.record)))
+        _out().print_json(json.dumps(to_json(decision.record)))
 
 
 @app.command()
@@ -210,13 +219,13 @@ def diff(
     after = _engine(new, registry, day)
     changes = report.diff_engines(before, after)
     if not changes:
-        console.print("no change for any partner")
+        _out().print("no change for any partner")
         return
     for partner, items in changes.items():
-        console.print(f"[bold]{partner}[/]")
+        _out().print(f"[bold]{partner}[/]")
         for change in items:
             colour = {"added": "green", "removed": "red"}.get(change.kind, "yellow")
-            console.print(f"  [{colour}]{change}[/]", highlight=False, markup=True)
+            _out().print(f"  [{colour}]{change}[/]", highlight=False, markup=True)
 
 
 @app.command()
@@ -239,16 +248,17 @@ def matrix(
     partners = list(dict.fromkeys(r.partner for r in rows))
     for name in dict.fromkeys(r.event_type for r in rows):
         table = Table(title=name, show_lines=False)
-        table.add_column("field")
+        width = max(len(r.field) for r in rows if r.event_type == name)
+        table.add_column("field", no_wrap=True, min_width=width)
         for pid in partners:
-            table.add_column(pid, justify="center")
+            table.add_column(pid.replace(".", ".\n", 1), justify="center", overflow="fold")
         cells: dict[str, dict[str, str]] = {}
         for r in rows:
             if r.event_type == name:
                 cells.setdefault(r.field, {})[r.partner] = r.code
         for field, by_partner in cells.items():
             table.add_row(field, *(by_partner.get(pid, ".") for pid in partners))
-        console.print(table)
+        _out().print(table)
     if csv_file is not None:
         with csv_file.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
@@ -279,4 +289,4 @@ def matrix(
                         r.version or "",
                     ]
                 )
-        console.print(f"wrote {len(rows)} cells to {csv_file}")
+        _out().print(f"wrote {len(rows)} cells to {csv_file}")

@@ -1,9 +1,11 @@
 """Compile one agreement's rules for one (event type, partner) pair into a :class:`Plan`.
 
 Everything that can be decided without seeing a record is decided here, once: which rule governs
-each field, which guard rails apply to it, its output type, the closures that copy or transform
+each field, which guard rails apply to it, its output type, the operations that copy or transform
 it, the collectors that gather withheld strings for rule 11, and the partner's projection schema
-(registered in the catalogue). Applying a plan to a record then only runs those closures.
+(registered in the catalogue). The builders that assemble a record are generated as plain Python
+source per record path (``Plan.generated_source`` shows it) from names the Avro schema already
+validated, so applying a plan runs straight-line code and never re-reads a rule.
 
 Per record, a plan:
 
@@ -20,52 +22,41 @@ Per record, a plan:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
-from policies import conditions, guardrails, scrub
+from policies import collect, conditions, guardrails, scrub
 from policies.agreements import Agreement, Case, EventRule, Unit, resolve_units
 from policies.crypto import FieldEncryptor
 from policies.exceptions import GuardRailViolation, PlanError, Problem
 from policies.facts import EventFacts, facts_reader
-from policies.paths import concrete, is_under, name_of, scope_of
+from policies.operations import (
+    WITHHELD,
+    Builder,
+    CompiledCase,
+    Ctx,
+    LeafOp,
+    as_text,
+    branch,
+    general_op,
+    keep,
+    may_withhold,
+    value_fn,
+)
+from policies.paths import is_under, name_of, scope_of
 from policies.projection import Branch, OutChild, OutLeaf, OutRecord, derive_schema
 from policies.pseudonyms import Tokeniser
 from policies.registry import Partner, PartnerKind, Regime
 from policies.results import Delivery, Denial
-from policies.schemainfo import LeafType, leaf_type
-from policies.transforms import GENERALISERS, Exposure, Transform, TransformKind, mask_function
+from policies.schemainfo import leaf_type
+from policies.transforms import Exposure, Transform, TransformKind
 from schemas.catalogue import Catalogue
 from schemas.entry import SchemaEntry
 from schemas.naming import non_null_branches, resolve, type_of
 
-WITHHELD: Any = object()
-"""Returned by a scope builder when a whole instance is withheld."""
-
 NAMESPACE_ROOT = "org.pentameter.partner"
-
-
-class _Ctx:
-    """Per-record state while one plan builds one delivery."""
-
-    __slots__ = ("event_block", "facts", "indexes", "removed", "root", "victim_block", "withheld")
-
-    def __init__(self, root: dict[str, Any], facts: EventFacts, removed: list[str] | None) -> None:
-        self.root = root
-        self.facts = facts
-        self.removed = removed
-        self.withheld: list[tuple[str, str]] = []
-        self.indexes: list[int] = []
-        self.victim_block: str | None = None
-        self.event_block: str | None = None
-
-
-ValueFn = Callable[[Any, _Ctx], Any]
-LeafOp = Callable[[dict[str, Any], dict[str, Any], _Ctx, str | None, dict[str, Any]], None]
-Builder = Callable[[dict[str, Any], _Ctx, str | None, dict[str, Any]], Any]
-Collector = Callable[[Any, list[str]], None]
 
 
 @dataclass(frozen=True)
@@ -80,246 +71,6 @@ class FieldDecision:
     conditional: bool
     transforms: tuple[str, ...] = ()
     """Transforms of the releasing cases, in order (``keep``, ``pseudonymise``...)."""
-
-
-@dataclass
-class _Case:
-    fn: ValueFn | None
-    cond: conditions.Evaluator | None
-    guard: str | None
-    collect: bool
-
-
-# -- collectors (rule 11) -----------------------------------------------------------------------
-
-
-def text_collector(
-    node: Any, names: Mapping[str, Any], skip: Callable[[str], bool] | None = None, path: str = ""
-) -> Collector | None:
-    """A function appending every plain-string value found in a value of schema ``node`` to a
-    list (enum symbols are not collected). ``skip(path)`` prunes fields. None when the type holds
-    no plain strings."""
-    node = resolve(node, names)
-    kind = type_of(node)
-    if kind == "union":
-        parts = [(b, text_collector(b, names, skip, path)) for b in node]
-        string_fn = next((fn for b, fn in parts if fn is not None and _is_plain_string(b, names)), None)
-        record_fn = next(
-            (fn for b, fn in parts if fn is not None and type_of(resolve(b, names)) == "record"), None
-        )
-        list_fn = next(
-            (fn for b, fn in parts if fn is not None and type_of(resolve(b, names)) == "array"), None
-        )
-        if string_fn is None and record_fn is None and list_fn is None:
-            return None
-
-        def union(value: Any, out: list[str]) -> None:
-            if isinstance(value, str):
-                if string_fn is not None:
-                    string_fn(value, out)
-            elif isinstance(value, dict):
-                if record_fn is not None:
-                    record_fn(value, out)
-            elif isinstance(value, list) and list_fn is not None:
-                list_fn(value, out)
-
-        return union
-    if _is_plain_string(node, names):
-        return lambda value, out: out.append(value)
-    if kind == "array":
-        items_fn = text_collector(node["items"], names, skip, path + "[]")
-        if items_fn is None:
-            return None
-
-        def array(value: Any, out: list[str]) -> None:
-            for item in value:
-                items_fn(item, out)
-
-        return array
-    if kind == "map":
-        inner = text_collector(node["values"], names, skip, path + "{}")
-        if inner is None:
-            return None
-
-        def mapping(value: Any, out: list[str]) -> None:
-            for item in value.values():
-                inner(item, out)
-
-        return mapping
-    if kind in ("record", "error"):
-        parts_r: list[tuple[str, Collector]] = []
-        for f in node["fields"]:
-            fpath = f"{path}.{f['name']}" if path else str(f["name"])
-            if skip is not None and skip(fpath):
-                continue
-            fn = text_collector(f["type"], names, skip, fpath)
-            if fn is not None:
-                parts_r.append((str(f["name"]), fn))
-        if not parts_r:
-            return None
-
-        def record(value: Any, out: list[str]) -> None:
-            for key, fn in parts_r:
-                item = value.get(key)
-                if item is not None:
-                    fn(item, out)
-
-        return record
-    return None
-
-
-def _is_plain_string(node: Any, names: Mapping[str, Any]) -> bool:
-    node = resolve(node, names)
-    if node == "string":
-        return True
-    return isinstance(node, dict) and node.get("type") == "string" and "logicalType" not in node
-
-
-def _collect_value(value: Any, out: list[str]) -> None:
-    if isinstance(value, str):
-        out.append(value)
-    elif isinstance(value, list):
-        out.extend(v for v in value if isinstance(v, str))
-
-
-# -- value functions ----------------------------------------------------------------------------
-
-
-def _value_fn(
-    transform: Transform,
-    ltype: LeafType,
-    path: str,
-    partner: Partner,
-    tokeniser: Tokeniser,
-    encryptor: FieldEncryptor,
-    review_cap: int | None,
-) -> ValueFn | None:
-    kind = transform.kind
-    if kind is TransformKind.DROP:
-        return None
-    if kind is TransformKind.KEEP:
-        if path == "envelope.review_date" and review_cap is not None:
-            cap = timedelta(days=review_cap)
-
-            def review(value: Any, ctx: _Ctx) -> Any:
-                limit = ctx.root["envelope"]["recorded_at"].date() + cap
-                return value if value <= limit else limit
-
-            return review
-        return lambda value, ctx: value
-    if kind is TransformKind.MASK:
-        mask = mask_function(int(transform.params.get("keep_last", 4)))
-        if ltype.is_string_list:
-            return lambda value, ctx: [mask(v) for v in value]
-        return lambda value, ctx: mask(value)
-    if kind is TransformKind.GENERALISE:
-        general = GENERALISERS[str(transform.params["to"])]
-        return lambda value, ctx: general(value)
-    if kind is TransformKind.PSEUDONYMISE:
-        token = tokeniser.function(str(transform.params.get("normalise", "text")))
-        if ltype.is_string_list:
-            return lambda value, ctx: [token(v) for v in value]
-        return lambda value, ctx: token(value)
-    pid = partner.id
-    encrypt = encryptor.encrypt
-    if ltype.is_string_list:
-
-        def seal_all(value: Any, ctx: _Ctx) -> Any:
-            at = concrete(path, ctx.indexes)
-            return [encrypt(pid, ctx.facts.event_id, f"{at}[{i}]", v.encode()) for i, v in enumerate(value)]
-
-        return seal_all
-
-    def seal(value: Any, ctx: _Ctx) -> Any:
-        return encrypt(pid, ctx.facts.event_id, concrete(path, ctx.indexes), value.encode())
-
-    return seal
-
-
-def _general_op(
-    name: str, path: str, empty: Any, cases: list[_Case], collect: Callable[[Any, _Ctx], None]
-) -> LeafOp:
-    """The general leaf operation: try each case in order; the first whose condition holds and
-    whose guard rail (if any) lets it through decides; a drop case, or no case, withholds the
-    value and records why (the guard rail that stopped a clear case, else the agreement)."""
-
-    def general(
-        inst: dict[str, Any], out: dict[str, Any], ctx: _Ctx, block: str | None, scope: dict[str, Any]
-    ) -> None:
-        value = inst[name]
-        if value is None:
-            out[name] = None
-            return
-        blocked_rule: str | None = None
-        for case in cases:
-            if case.cond is not None and not case.cond(ctx.root, scope):
-                continue
-            if case.guard is not None:
-                rule = (
-                    block
-                    if case.guard == "pole"
-                    else ctx.victim_block
-                    if case.guard == "victim"
-                    else ctx.event_block
-                )
-                if rule is not None:
-                    blocked_rule = blocked_rule or rule
-                    continue
-            if case.fn is None:
-                break
-            out[name] = case.fn(value, ctx)
-            if case.collect:
-                collect(value, ctx)
-            return
-        else:
-            out[name] = empty
-            ctx.withheld.append((path, blocked_rule or guardrails.AGREEMENT_CONDITION))
-            collect(value, ctx)
-            return
-        out[name] = empty
-        ctx.withheld.append((path, blocked_rule or guardrails.AGREEMENT_DROP))
-        collect(value, ctx)
-
-    return general
-
-
-def _as_text(fn: ValueFn) -> ValueFn:
-    def text(value: Any, ctx: _Ctx) -> Any:
-        kept = fn(value, ctx)
-        if isinstance(kept, (date, datetime)):
-            return kept.isoformat()
-        if isinstance(kept, bool):
-            return "true" if kept else "false"
-        return str(kept)
-
-    return text
-
-
-def _may_withhold(source: tuple[Any, ...], cases: list[_Case]) -> bool:
-    """False only if some case is certain to release a value once reached, and every case before
-    it that could stop the search releases too."""
-    for src, case in zip(source, cases, strict=True):
-        certain = case.cond is None and case.guard is None
-        if case.fn is None:
-            if certain:
-                return True
-            continue
-        if certain and src.transform.kind is not TransformKind.GENERALISE:
-            return False
-    return True
-
-
-def _branch(transform: Transform, ltype: LeafType, source_type: Any) -> Branch:
-    if transform.kind is TransformKind.KEEP:
-        if ltype.is_string or ltype.is_string_list:
-            return ("string", ltype.is_string_list)
-        return ("keep", source_type)
-    if transform.kind is TransformKind.ENCRYPT:
-        return ("bytes", ltype.kind == "array")
-    return ("string", ltype.kind == "array")
-
-
-# -- the plan -----------------------------------------------------------------------------------
 
 
 class Plan:
@@ -362,13 +113,13 @@ class Plan:
         units = resolve_units(rule, entry)
         self._check_static(units)
         self.decisions: tuple[FieldDecision, ...] = ()
-        self._unit_plans: dict[str, tuple[Unit, list[_Case], OutLeaf]] = {}
+        self._unit_plans: dict[str, tuple[Unit, list[CompiledCase], OutLeaf]] = {}
         released, withheld = self._plan_units(units)
         self.released: tuple[str, ...] = tuple(released)
         self.withheld: tuple[tuple[str, str], ...] = tuple(withheld)
         self._released_set = frozenset(self.released)
         self._free_text_paths = tuple(u.path for u, _, leaf in self._unit_plans.values() if leaf.free_text)
-        self._tree = self._build_tree(entry.schema, "", entry.schema)
+        self._tree = self._build_tree(entry.schema, "")
         self.namespace = f"{NAMESPACE_ROOT}.{partner.id}.{entry.name}"
         self.projection_schema = derive_schema(
             self._tree,
@@ -403,9 +154,11 @@ class Plan:
         self._root_build = self._builder(self._tree)
         self._scrub = bool(self._free_text_paths)
         self._collect_static = (
-            text_collector(entry.schema, entry.names, skip=self._is_released_unit) if self._scrub else None
+            collect.text_collector(entry.schema, entry.names, skip=self._is_released_unit)
+            if self._scrub
+            else None
         )
-        self._scrubbers = [_scrubber(p) for p in self._free_text_paths]
+        self._scrubbers = [scrub.scrubber(p) for p in self._free_text_paths]
         self._when = conditions.compile_condition(rule.when, partner) if rule.when is not None else None
         self._purposes = sorted(rule.purposes)
         self._restricted_purposes = frozenset(rule.purposes)
@@ -415,6 +168,7 @@ class Plan:
         self._pid, self._topic, self._is_ngo = partner.id, partner.topic, partner.is_ngo
         self._agreement_id, self._agreement_version = agreement.id, agreement.version
         self._released_cache: dict[frozenset[str], tuple[str, ...]] = {}
+        self._not_recipient: dict[tuple[str, str], Denial] = {}
 
     # -- compile: static checks and unit plans ------------------------------------------------
 
@@ -510,11 +264,11 @@ class Plan:
             ):
                 cases_src = (Case(Transform(TransformKind.KEEP), None, rule.line if rule else 0),)
             ltype = leaf_type(self.entry, unit.path)
-            cases: list[_Case] = []
+            cases: list[CompiledCase] = []
             branches: list[Branch] = []
             conditional = False
             for case in cases_src:
-                fn = _value_fn(
+                fn = value_fn(
                     case.transform,
                     ltype,
                     unit.path,
@@ -532,17 +286,18 @@ class Plan:
                     conditional = True
                 guard = self._guard_for(unit, case.transform.exposure) if fn is not None else None
                 conditional = conditional or guard is not None
-                collect = case.transform.kind is not TransformKind.KEEP
-                cases.append(_Case(fn, cond, guard, collect))
+                collects = case.transform.kind is not TransformKind.KEEP
+                encrypts = case.transform.kind is TransformKind.ENCRYPT
+                cases.append(CompiledCase(fn, cond, guard, collects, encrypts))
                 if fn is not None:
-                    branches.append(_branch(case.transform, ltype, unit.info.schema))
+                    branches.append(branch(case.transform, ltype, unit.info.schema))
             if len({repr(b) for b in branches}) > 1:
                 # cases disagree on the output type (e.g. a date kept, or generalised to a year): the
                 # field becomes a string, kept values written in their ISO/text form
                 branches = [("string", ltype.kind == "array")]
                 for compiled in cases:
                     if compiled.fn is not None and not compiled.collect:
-                        compiled.fn = _as_text(compiled.fn)
+                        compiled.fn = as_text(compiled.fn)
             if not branches:
                 withheld.append((unit.path, guardrails.AGREEMENT_DROP))
                 decisions.append(
@@ -560,14 +315,14 @@ class Plan:
             how = rule.describe() if rule is not None else "keep (always carried)"
             if review_cap is not None and unit.path == "envelope.review_date":
                 how += f" (at most {review_cap} days after recording)"
-            may_withhold = self._instance_targets(unit.path) or _may_withhold(cases_src, cases)
+            withholds = self._instance_targets(unit.path) or may_withhold(cases_src, cases)
             is_array = ltype.kind == "array"
             leaf = OutLeaf(
                 name=name_of(unit.path),
                 path=unit.path,
                 source_field=self._source_field(unit.path),
                 branches=branches,
-                nullable=(ltype.nullable or may_withhold) and not is_array,
+                nullable=(ltype.nullable or withholds) and not is_array,
                 is_array=is_array,
                 how=how,
                 free_text="free_text" in unit.info.marks
@@ -579,7 +334,7 @@ class Plan:
             self._unit_plans[unit.path] = (unit, cases, leaf)
             kinds = tuple(c.transform.kind.value for c in cases_src if c.transform.releases)
             decisions.append(
-                FieldDecision(unit.path, True, how, None, rule.line if rule else None, may_withhold, kinds)
+                FieldDecision(unit.path, True, how, None, rule.line if rule else None, withholds, kinds)
             )
         self.decisions = tuple(decisions)
         return released, withheld
@@ -600,7 +355,7 @@ class Plan:
 
     # -- compile: output tree ------------------------------------------------------------------
 
-    def _build_tree(self, record: Any, base: str, _root: Any) -> OutRecord:
+    def _build_tree(self, record: Any, base: str) -> OutRecord:
         node = OutRecord(path=base, source=record)
         targeted = {t for _, _, targets, _ in self._instance_rules(record) for t in targets or ()}
         for f in record["fields"]:
@@ -615,7 +370,7 @@ class Plan:
             inner = resolve(non_null_branches(ftype)[0], self.entry.names)
             kind = type_of(inner)
             if kind in ("record", "error"):
-                child = self._build_tree(inner, fpath, _root)
+                child = self._build_tree(inner, fpath)
                 whole = self._whole_instance_rules(child.source)
                 node.fields.append(
                     OutChild(
@@ -631,7 +386,7 @@ class Plan:
                 items = resolve(inner["items" if kind == "array" else "values"], self.entry.names)
                 items = resolve(non_null_branches(items)[0], self.entry.names)
                 suffix = "[]" if kind == "array" else "{}"
-                child = self._build_tree(items, fpath + suffix, _root)
+                child = self._build_tree(items, fpath + suffix)
                 node.fields.append(
                     OutChild(
                         str(f["name"]), fpath, dict(f), "array" if kind == "array" else "map", False, child
@@ -664,14 +419,7 @@ class Plan:
         """A leaf copied as it is, whatever the record: one unconditional, unguarded keep."""
         cases = self._unit_plans[item.path][1]
         only = cases[0] if len(cases) == 1 else None
-        return (
-            only is not None
-            and only.fn is not None
-            and only.cond is None
-            and only.guard is None
-            and not only.collect
-            and (item.path != "envelope.review_date" or self.agreement.retention_max_days is None)
-        )
+        return only is not None and only.fn is keep and only.cond is None and only.guard is None
 
     def _is_plain_node(self, node: OutRecord) -> bool:
         """A record whose every released field is copied as it is, with no per-instance rule."""
@@ -709,58 +457,156 @@ class Plan:
                 parts.append(f"{key}: ({inner} if ({sub} := {var}[{key}]) is not None else None)")
         return "{" + ", ".join(parts) + "}"
 
-    def _generate(self, node: OutRecord, literal: str, ops: list[LeafOp]) -> Builder:
-        """Compile the builder of a record without per-instance rules from generated source."""
-        lines = ["def build(inst, ctx, block, scope):"]
-        if ops:
-            lines.append(f"    out = {literal}")
-            lines.extend(f"    _op{i}(inst, out, ctx, block, scope)" for i in range(len(ops)))
-            lines.append("    return out")
-        else:
-            lines.append(f"    return {literal}")
-        namespace: dict[str, Any] = {f"_op{i}": op for i, op in enumerate(ops)}
-        label = f"<plan {self.partner.id} {self.event_type} {node.path or 'root'}>"
-        exec(compile("\n".join(lines) + "\n", label, "exec"), namespace)
-        self.generated_source[node.path] = "\n".join(lines)
+    def _compile(self, node_path: str, lines: list[str], namespace: dict[str, Any]) -> Builder:
+        """Compile generated source (see :meth:`_builder`) into a builder function."""
+        label = f"<plan {self.partner.id} {self.event_type} {node_path or 'root'}>"
+        source = "\n".join(lines)
+        exec(compile(source + "\n", label, "exec"), namespace)  # generated from schema names: see _literal
+        self.generated_source[node_path] = source
         builder: Builder = namespace["build"]
         return builder
 
+    def _guarded_keep(self, item: OutLeaf) -> str | None:
+        """The guard kind of a leaf whose first case is an unconditional identity keep gated only by
+        a guard rail (the common shape ``[keep, fallback...]``), else None."""
+        first = self._unit_plans[item.path][1][0]
+        if first.fn is keep and first.cond is None and first.guard is not None:
+            return first.guard
+        return None
+
     def _builder(self, node: OutRecord) -> Builder:
+        """The function that builds one output instance of ``node`` from one input instance.
+
+        Generated once per plan and record path, as straight-line Python: plain fields copied in
+        one dict display, nested plain records inline, guarded identity fields copied in one
+        block when their guard rail lets them through (else each falls back to its own cases),
+        other fields through their compiled operations. Value-dependent marks are checked first;
+        when one fires, the instance goes to the general (slower, fully checked) path.
+        """
         plain_items: list[OutLeaf | OutChild] = []
         ops: list[tuple[str, LeafOp]] = []
-        names = self.entry.names
+        guarded: dict[str, list[tuple[str, LeafOp]]] = {}
+        children: list[tuple[OutChild, Builder, bool]] = []
         for item in node.fields:
             if isinstance(item, OutLeaf):
                 if self._is_plain_leaf(item):
                     plain_items.append(item)
+                    continue
+                op = self._leaf_op(item, self._unit_plans[item.path][1])
+                guard = self._guarded_keep(item)
+                if guard is not None:
+                    guarded.setdefault(guard, []).append((item.name, op))
                 else:
-                    ops.append((item.name, self._leaf_op(item, self._unit_plans[item.path][1])))
+                    ops.append((item.name, op))
             elif self._is_plain_node(item.record):
                 plain_items.append(item)
-            else:
+            elif self._needs_index(item) or item.container == "map":
                 ops.append((item.name, self._child_op(item)))
+            else:
+                may_go = self._whole_instance_rules(item.record.source)
+                children.append((item, self._builder(item.record), may_go))
         literal = self._literal(plain_items, "inst", [0])
         rules = self._instance_rules(node.source)
         is_pole = node.path in self._scopes and self._uses_pole_guard(node)
-        if not rules and not is_pole:
-            return self._generate(node, literal, [op for _, op in ops])
-        plain_part = self._generate(OutRecord(node.path + "#plain", node.source), literal, [])
+        namespace: dict[str, Any] = {"_W": WITHHELD}
+        lines = ["def build(inst, ctx, block, scope):"]
+        if is_pole:
+            namespace["_pole"] = self._pole_block
+            lines.append("    block = _pole(inst, ctx)")
+        if rules:
+            namespace["_slow"] = self._slow_builder(node, plain_items, ops, guarded, children, is_pole)
+            for i, (decider, values, _, _) in enumerate(rules):
+                namespace[f"_vals{i}"] = values
+                lines.append(f"    if inst[{decider!r}] in _vals{i}:")
+                lines.append("        return _slow(inst, ctx, block, scope)")
+        lines.append(f"    out = {literal}")
+        for i, (child, sub, may_go) in enumerate(children):
+            namespace[f"_sub{i}"] = sub
+            key = repr(child.name)
+            if child.container == "array":
+                call = f"_sub{i}(_x, ctx, block, _x)"
+                expr = (
+                    f"[_b for _x in inst[{key}] if (_b := {call}) is not _W]"
+                    if may_go
+                    else f"[{call} for _x in inst[{key}]]"
+                )
+            else:
+                call = f"_sub{i}(_r, ctx, block, scope)"
+                value = f"(None if (_b := {call}) is _W else _b)" if may_go else call
+                expr = f"({value} if (_r := inst[{key}]) is not None else None)"
+            lines.append(f"    out[{key}] = {expr}")
+        guard_test = {
+            "pole": "block is None",
+            "victim": "ctx.victim_block is None",
+            "event": "ctx.event_block is None",
+        }
+        n = 0
+        for guard, members in guarded.items():
+            lines.append(f"    if {guard_test[guard]}:")
+            lines.extend(f"        out[{name!r}] = inst[{name!r}]" for name, _ in members)
+            lines.append("    else:")
+            for _, op in members:
+                namespace[f"_g{n}"] = op
+                lines.append(f"        _g{n}(inst, out, ctx, block, scope)")
+                n += 1
+        for i, (_, op) in enumerate(ops):
+            namespace[f"_op{i}"] = op
+            lines.append(f"    _op{i}(inst, out, ctx, block, scope)")
+        lines.append("    return out")
+        return self._compile(node.path, lines, namespace)
+
+    def _needs_index(self, child: OutChild) -> bool:
+        """True if an encrypted field lies under an array child (its AAD names the index)."""
+        return (
+            child.container == "array"
+            and self._has_encrypt
+            and any(
+                is_under(p, child.path) and any(c.encrypts for c in cases)
+                for p, (_, cases, _) in self._unit_plans.items()
+            )
+        )
+
+    def _slow_builder(
+        self,
+        node: OutRecord,
+        plain_items: list[OutLeaf | OutChild],
+        ops: list[tuple[str, LeafOp]],
+        guarded: dict[str, list[tuple[str, LeafOp]]],
+        children: list[tuple[OutChild, Builder, bool]],
+        is_pole: bool,
+    ) -> Builder:
+        """The fully checked builder for an instance whose value-dependent marks fire: withholds
+        the whole instance, or builds it and withholds the marked fields (recording why and
+        collecting their strings for rule 11)."""
+        names = self.entry.names
+        rules = self._instance_rules(node.source)
         record_def = node.source
-        collectors: dict[str | None, Collector | None] = {None: text_collector(record_def, names)}
+        collectors: dict[str | None, collect.Collector | None] = {
+            None: collect.text_collector(record_def, names)
+        }
         for _, _, targets, _ in rules:
             for target in targets or ():
                 ftype = next(f["type"] for f in record_def["fields"] if f["name"] == target)
-                collectors[target] = text_collector(ftype, names)
+                collectors[target] = collect.text_collector(ftype, names)
         empties: dict[str, Any] = {item.name: _empty(item) for item in node.fields}
         output_names = {item.name for item in node.fields}
-        pole_block = self._pole_block
+        plain_part = self._compile(
+            node.path + "#plain",
+            ["def build(inst, ctx, block, scope):", f"    return {self._literal(plain_items, 'inst', [0])}"],
+            {},
+        )
+        all_ops: list[tuple[str, LeafOp]] = [
+            (name, op) for members in guarded.values() for name, op in members
+        ]
+        all_ops.extend((child.name, self._child_op(child)) for child, _, _ in children)
+        all_ops.extend(ops)
         path = node.path
-        ops_fns = tuple(op for _, op in ops)
+        pole_block = self._pole_block
 
-        def build(inst: dict[str, Any], ctx: _Ctx, block: str | None, scope: dict[str, Any]) -> Any:
+        def build(inst: dict[str, Any], ctx: Ctx, block: str | None, scope: dict[str, Any]) -> Any:
             if is_pole:
                 block = pole_block(inst, ctx)
-            blocked: dict[str, str] | None = None
+            blocked: dict[str, str] = {}
             for decider, values, targets, rule_id in rules:
                 if inst[decider] in values:
                     if targets is None:
@@ -769,15 +615,10 @@ class Plan:
                         if ctx.removed is not None and whole is not None:
                             whole(inst, ctx.removed)
                         return WITHHELD
-                    blocked = blocked or {}
                     for t in targets:
                         blocked.setdefault(t, rule_id)
             out = plain_part(inst, ctx, block, scope)
-            if blocked is None:
-                for op in ops_fns:
-                    op(inst, out, ctx, block, scope)
-                return out
-            for name, op in ops:
+            for name, op in all_ops:
                 if name not in blocked:
                     op(inst, out, ctx, block, scope)
             for name, rule_id in blocked.items():
@@ -785,9 +626,9 @@ class Plan:
                 if name in output_names:
                     out[name] = empties[name]
                     ctx.withheld.append((f"{path}.{name}" if path else name, rule_id))
-                collect = collectors.get(name)
-                if value is not None and collect is not None and ctx.removed is not None:
-                    collect(value, ctx.removed)
+                found = collectors.get(name)
+                if value is not None and found is not None and ctx.removed is not None:
+                    found(value, ctx.removed)
             return out
 
         return build
@@ -802,7 +643,7 @@ class Plan:
                 return True
         return False
 
-    def _pole_block(self, inst: dict[str, Any], ctx: _Ctx) -> str | None:
+    def _pole_block(self, inst: dict[str, Any], ctx: Ctx) -> str | None:
         if inst.get("is_child") is True:
             return None if self._child_ok else guardrails.R7_CHILD_IDENTITY
         if inst.get("role") == "POTENTIAL_VICTIM":
@@ -821,23 +662,23 @@ class Plan:
             return None
         return guardrails.R5_ADULT_CONSENT
 
-    def _leaf_op(self, leaf: OutLeaf, cases: list[_Case]) -> LeafOp:
+    def _leaf_op(self, leaf: OutLeaf, cases: list[CompiledCase]) -> LeafOp:
         name, path = leaf.name, leaf.path
         empty: Any = [] if leaf.is_array else None
         record_unit = self._unit_plans[leaf.path][0].record_unit
         unit_collector = (
-            text_collector(self._unit_plans[leaf.path][0].info.schema, self.entry.names)
+            collect.text_collector(self._unit_plans[leaf.path][0].info.schema, self.entry.names)
             if record_unit
             else None
         )
 
-        def collect(value: Any, ctx: _Ctx) -> None:
+        def gather(value: Any, ctx: Ctx) -> None:
             if ctx.removed is None:
                 return
             if unit_collector is not None:
                 unit_collector(value, ctx.removed)
             else:
-                _collect_value(value, ctx.removed)
+                collect.collect_value(value, ctx.removed)
 
         only = cases[0] if len(cases) == 1 else None
         if only is not None and only.cond is None and only.guard is None and only.fn is not None:
@@ -845,7 +686,7 @@ class Plan:
             collects = only.collect
 
             def transform_only(
-                inst: dict[str, Any], out: dict[str, Any], ctx: _Ctx, block: str | None, scope: dict[str, Any]
+                inst: dict[str, Any], out: dict[str, Any], ctx: Ctx, block: str | None, scope: dict[str, Any]
             ) -> None:
                 value = inst[name]
                 if value is None:
@@ -853,7 +694,7 @@ class Plan:
                     return
                 out[name] = fn(value, ctx)
                 if collects:
-                    collect(value, ctx)
+                    gather(value, ctx)
 
             return transform_only
 
@@ -861,10 +702,10 @@ class Plan:
         if first.fn is not None and first.cond is None and first.guard is not None and not first.collect:
             keep_fn = first.fn
             guard = first.guard
-            rest = _general_op(name, path, empty, cases, collect)
+            rest = general_op(name, path, empty, cases, gather)
 
             def guarded(
-                inst: dict[str, Any], out: dict[str, Any], ctx: _Ctx, block: str | None, scope: dict[str, Any]
+                inst: dict[str, Any], out: dict[str, Any], ctx: Ctx, block: str | None, scope: dict[str, Any]
             ) -> None:
                 # fast path: the guard rail lets the first (clear) case through
                 blocked = (
@@ -877,7 +718,7 @@ class Plan:
                 rest(inst, out, ctx, block, scope)
 
             return guarded
-        return _general_op(name, path, empty, cases, collect)
+        return general_op(name, path, empty, cases, gather)
 
     def _child_op(self, child: OutChild) -> LeafOp:
         name = child.name
@@ -885,7 +726,7 @@ class Plan:
         if child.container == "record":
 
             def record_op(
-                inst: dict[str, Any], out: dict[str, Any], ctx: _Ctx, block: str | None, scope: dict[str, Any]
+                inst: dict[str, Any], out: dict[str, Any], ctx: Ctx, block: str | None, scope: dict[str, Any]
             ) -> None:
                 value = inst[name]
                 if value is None:
@@ -898,7 +739,7 @@ class Plan:
         if child.container == "map":
 
             def map_op(
-                inst: dict[str, Any], out: dict[str, Any], ctx: _Ctx, block: str | None, scope: dict[str, Any]
+                inst: dict[str, Any], out: dict[str, Any], ctx: Ctx, block: str | None, scope: dict[str, Any]
             ) -> None:
                 result = {}
                 for key, item in inst[name].items():
@@ -911,7 +752,7 @@ class Plan:
         if self._has_encrypt and any(is_under(p, child.path) for p in self._unit_plans):
 
             def indexed_array_op(
-                inst: dict[str, Any], out: dict[str, Any], ctx: _Ctx, block: str | None, scope: dict[str, Any]
+                inst: dict[str, Any], out: dict[str, Any], ctx: Ctx, block: str | None, scope: dict[str, Any]
             ) -> None:
                 result: list[Any] = []
                 indexes = ctx.indexes
@@ -926,7 +767,7 @@ class Plan:
             return indexed_array_op
 
         def array_op(
-            inst: dict[str, Any], out: dict[str, Any], ctx: _Ctx, block: str | None, scope: dict[str, Any]
+            inst: dict[str, Any], out: dict[str, Any], ctx: Ctx, block: str | None, scope: dict[str, Any]
         ) -> None:
             result = []
             for item in inst[name]:
@@ -989,7 +830,7 @@ class Plan:
             return self._denials["ngo"]
         if self._when is not None and not self._when(record, record):
             return self._denials["condition"]
-        ctx = _Ctx(record, facts, [] if self._scrub else None)
+        ctx = Ctx(record, facts, [] if self._scrub else None)
         if self._needs_victim:
             ctx.victim_block = self._victim_block(facts)
         if self._needs_event and facts.child and not self._child_ok:
@@ -1045,7 +886,11 @@ class Plan:
         assert facts.restricted is not None
         rule_id, text = facts.restricted
         if self._pid not in facts.recipients:
-            return self._denial(rule_id, f"{text}; {self._pid} is not a named recipient")
+            denial = self._not_recipient.get(facts.restricted)
+            if denial is None:
+                denial = self._denial(rule_id, f"{text}; {self._pid} is not a named recipient")
+                self._not_recipient[facts.restricted] = denial
+            return denial
         if facts.cond_purposes is not None and not facts.cond_purposes & self._restricted_purposes:
             named = ", ".join(sorted(facts.cond_purposes)) or "none"
             return self._denial(
@@ -1087,32 +932,3 @@ def _record_at(entry: SchemaEntry, path: str) -> dict[str, Any]:
     if not isinstance(node, dict) or "fields" not in node:
         raise PlanError(f"{entry.label}: {path} is not a record")
     return node
-
-
-def _scrubber(path: str) -> Callable[[dict[str, Any], list[str]], None]:
-    """A function scrubbing the free-text leaf at ``path`` of an output record in place."""
-    parts = path.split(".")
-
-    def visit(node: Any, i: int, values: list[str]) -> None:
-        if node is None:
-            return
-        part = parts[i]
-        repeated = part.endswith(("[]", "{}"))
-        key = part[:-2] if repeated else part
-        value = node.get(key)
-        if value is None:
-            return
-        if i == len(parts) - 1:
-            if isinstance(value, str):
-                node[key] = scrub.scrub(value, values)
-            elif isinstance(value, list):
-                node[key] = [scrub.scrub(v, values) if isinstance(v, str) else v for v in value]
-            return
-        if repeated:
-            items = value.values() if isinstance(value, dict) else value
-            for item in items:
-                visit(item, i + 1, values)
-        else:
-            visit(value, i + 1, values)
-
-    return lambda out, values: visit(out, 0, values)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from policies.compiler import FieldDecision, Plan
@@ -240,7 +241,7 @@ def explain_rows(
     label = plan.agreement.label
     dynamic = {p: r for p, r in decision.withheld[len(plan.withheld) :]}
     for d in plan.decisions:
-        where = f"{label} ({plan.agreement.file}:{d.line})" if d.line else label
+        where = f"{label} ({Path(plan.agreement.file).name}:{d.line})" if d.line else label
         if not d.released:
             decided = d.rule_id or ""
             decided += f" - {where}" if d.rule_id != "R1-default-deny" else f" - not named in {label}"
@@ -256,5 +257,5 @@ def explain_rows(
             )
         else:
             outcome = "released" if not rule else "released (some instances withheld)"
-            rows.append(ExplainRow(d.path, outcome, _show(values), f"{where}: {d.how}"))
+            rows.append(ExplainRow(d.path, outcome, _show(values) or "(none)", f"{where}: {d.how}"))
     return decision, rows

@@ -3,6 +3,8 @@ field it was sealed for."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,10 +15,13 @@ from policies import (
     EncryptionError,
     InMemoryKeyRing,
     PolicyEngine,
+    PseudonymSecrets,
     X25519FieldEncryptor,
 )
 from policies.crypto import key_id_of
+from schemas.catalogue import load_catalogue
 from schemas.samples import sample
+from tests.unit.policies.conftest import TODAY
 
 RING = InMemoryKeyRing()
 
@@ -104,3 +109,35 @@ def test_engine_encrypts_a_safe_phone_number_for_the_named_support_provider(
             ring.partner_encryptor(other).decrypt(partner, event_id, "victim.phone", sealed)
         with pytest.raises(DecryptionError):
             ring.partner_encryptor(partner).decrypt(partner, event_id, "victim.name", sealed)
+
+
+def test_fields_inside_lists_are_bound_to_their_position(agreements_copy: Path) -> None:
+    path = agreements_copy / "police_gloucestershire.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "      phones[].number: [keep, {transform: pseudonymise, normalise: phone}]\n",
+            "      phones[].number: [encrypt, {transform: pseudonymise, normalise: phone}]\n",
+            1,
+        )
+    )
+    ring = InMemoryKeyRing()
+    engine = PolicyEngine.load(
+        load_catalogue(),
+        agreements_copy,
+        secrets=PseudonymSecrets.generate(),
+        encryptor=ring.encryptor(),
+        today=TODAY,
+    )
+    record = sample("IntelligenceReport")
+    record["grading"]["handling_code"] = "P"
+    record["handling_conditions"] = None
+    record["phones"].append(dict(record["phones"][0], entity_id="t2", number="+447700900777"))
+    delivery = engine.route("IntelligenceReport", record).decision("police.gloucestershire")
+    assert isinstance(delivery, Delivery)
+    event_id = str(record["envelope"]["event_id"])
+    opener = ring.partner_encryptor("police.gloucestershire")
+    first, second = (p["number"] for p in delivery.record["phones"])
+    assert opener.decrypt("police.gloucestershire", event_id, "phones[0].number", first) == b"+447700900123"
+    assert opener.decrypt("police.gloucestershire", event_id, "phones[1].number", second) == b"+447700900777"
+    with pytest.raises(DecryptionError):
+        opener.decrypt("police.gloucestershire", event_id, "phones[1].number", first)

@@ -34,7 +34,7 @@ def test_the_baseline_registry() -> None:
     assert kinds == set(PartnerKind)
     assert registry.ingress_agencies()["pentameter.ingress.police.kent"] == "police.kent"
     assert len([a for a in registry.agencies.values() if a.kind is PartnerKind.POLICE_FORCE]) == 46
-    with pytest.raises(UnknownPartner, match="no partner 'police.atlantis'"):
+    with pytest.raises(UnknownPartner, match=r"no partner 'police\.atlantis'"):
         registry.partner("police.atlantis")
 
 
@@ -82,5 +82,5 @@ def test_registry_errors_name_file_and_line(tmp_path: Path, old: str, new: str, 
 def test_yaml_keeps_lines_and_refuses_duplicates() -> None:
     doc = loads("a: 1\nb:\n  - x\n  - {y: 2}\n", "f.yaml")
     assert doc.line_of("b") == 2 and doc["b"].line_of(1) == 4
-    with pytest.raises(YamlSourceError, match="f.yaml:2: duplicate key 'a'"):
+    with pytest.raises(YamlSourceError, match=r"f\.yaml:2: duplicate key 'a'"):
         loads("a: 1\na: 2\n", "f.yaml")

@@ -9,8 +9,8 @@ from policies.scrub import MARKER, candidates, leaks, scrub
 
 
 def test_values_are_replaced_case_insensitively() -> None:
-    values = candidates(["Viktor Hale", "Hale", "ab", "+447700900123"])
-    assert "ab" not in values and values[0] == "+447700900123"
+    values = candidates(["Viktor Hale", "Hale", "ab", "+447700900123", "   "])
+    assert sorted(v for v, _ in values) == ["+447700900123", "Hale", "Viktor Hale"]
     text = "VIKTOR HALE called +447700900123; hale again; ab stays"
     assert scrub(text, values) == f"{MARKER} called {MARKER}; {MARKER} again; ab stays"
 
@@ -27,4 +27,4 @@ def test_unicode_folding_that_regex_cannot_follow_redacts_everything() -> None:
 def test_no_value_survives_between_markers(text: str, values: list[str]) -> None:
     planted = text + " ".join(v.upper() for v in values)
     result = scrub(planted, candidates(values))
-    assert not leaks(result, [v.casefold() for v in candidates(values)])
+    assert not leaks(result, [folded for _, folded in candidates(values)])

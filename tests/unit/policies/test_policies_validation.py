@@ -261,7 +261,7 @@ def test_two_agreements_for_one_partner_and_event_type_at_once_are_refused(
 ) -> None:
     text = (agreements_copy / "ncc.yaml").read_text().replace("id: isa.ncc\n", "id: isa.ncc.second\n")
     (agreements_copy / "ncc_second.yaml").write_text(text)
-    with pytest.raises(AgreementError, match="also covered by isa.ncc v1"):
+    with pytest.raises(AgreementError, match=r"also covered by isa\.ncc v1"):
         _load(catalogue, agreements_copy)
 
 

@@ -1,0 +1,114 @@
+"""`pentameter policy` check / explain / diff / matrix, driven through typer's runner."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from policies.cli import app
+from schemas.samples import sample_json
+
+runner = CliRunner(env={"COLUMNS": "400"})
+
+
+def test_check_passes_on_the_baseline() -> None:
+    result = runner.invoke(app, ["check", "--date", "2026-06-01", "--rails"])
+    assert result.exit_code == 0, result.output
+    assert "OK" in result.output and "isa.ncc" in result.output and "R2-source" in result.output
+
+
+def test_check_fails_with_file_and_line(agreements_copy: Path) -> None:
+    path = agreements_copy / "ncc.yaml"
+    text = path.read_text().replace(
+        "      people[].age: keep\n", "      people[].age: keep\n      people[].shoe: keep\n"
+    )
+    path.write_text(text)
+    line = text[: text.index("people[].shoe")].count("\n") + 1
+    result = runner.invoke(app, ["check", "--agreements", str(agreements_copy)])
+    assert result.exit_code == 1
+    assert (
+        f"ncc.yaml:{line}: agreement isa.ncc v1: IntelligenceReport has no field 'people[].shoe'"
+        in result.output
+    )
+
+
+def test_explain_shows_each_field_and_what_decided_it(tmp_path: Path) -> None:
+    event = tmp_path / "encounter.json"
+    record = sample_json("PotentialVictimEncounter")
+    record["consent"] = "REFUSED"
+    event.write_text(json.dumps(record))
+    result = runner.invoke(
+        app, ["explain", "--partner", "nca.ukhtc", str(event), "--date", "2026-06-01", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "DELIVERED" in result.output
+    assert re.search(r"victim\.name\s.*released", result.output)
+    assert "pseudonymise(name)" in result.output
+    assert "current_address.postcode" in result.output and "R1-default-deny" in result.output
+    assert "Elena Popescu" not in result.output
+
+
+def test_explain_a_denial(tmp_path: Path) -> None:
+    event = tmp_path / "arrest.json"
+    event.write_text(json.dumps(sample_json("Arrest")))
+    result = runner.invoke(app, ["explain", "-p", "ngo.poppy", str(event), "--date", "2026-06-01"])
+    assert result.exit_code == 0, result.output
+    assert "DENIED" in result.output and "R1-default-deny" in result.output
+
+
+def test_explain_refuses_an_invalid_event(tmp_path: Path) -> None:
+    event = tmp_path / "bad.json"
+    event.write_text(json.dumps({"envelope": {"event_type": "Arrest"}}))
+    result = runner.invoke(app, ["explain", "-p", "ncc", str(event)])
+    assert result.exit_code == 2
+
+
+def test_diff_shows_what_changes_for_each_partner(agreements_copy: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    import shutil
+
+    shutil.copytree(agreements_copy, old)
+    path = agreements_copy / "ncc.yaml"
+    path.write_text(
+        path.read_text()
+        .replace("version: 1", "version: 2", 1)
+        .replace("      narrative: keep\n", "", 1)
+        .replace(
+            "      people[].age: keep\n", "      people[].age: {transform: generalise, to: age_band}\n", 1
+        )
+    )
+    result = runner.invoke(app, ["diff", str(old), str(agreements_copy), "--date", "2026-06-01"])
+    assert result.exit_code == 0, result.output
+    assert "ncc" in result.output
+    assert "~ isa.ncc version: 1 -> 2" in result.output
+    assert "- IntelligenceReport narrative: keep" in result.output
+    assert "~ IntelligenceReport people[].age: keep -> generalise(age_band)" in result.output
+    assert "police.gloucestershire" not in result.output
+
+
+def test_matrix_table_and_csv(tmp_path: Path) -> None:
+    out = tmp_path / "matrix.csv"
+    result = runner.invoke(
+        app, ["matrix", "--event", "DutyToNotify", "--csv", str(out), "--date", "2026-06-01"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "DutyToNotify" in result.output and "age_band" in result.output
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    by_key = {(r["partner"], r["field"]): r for r in rows}
+    assert by_key[("sca", "envelope.occurred_at")]["how"] == "generalise"
+    assert by_key[("ngo.poppy", "age_band")]["released"] == "False"
+    assert by_key[("ncc", "envelope.case_id")]["rule"] == "R1-default-deny"
+
+
+@pytest.mark.parametrize("command", ["check", "explain", "diff", "matrix"])
+def test_every_command_explains_itself(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    body = result.output.split("Usage:", 1)[1]
+    assert len([w for w in body.split() if w.isalpha()]) > 15
