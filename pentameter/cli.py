@@ -8,10 +8,10 @@ from __future__ import annotations
 import typer
 
 from consumers.audit_cli import audit_app
-from consumers.bench_route import bench_route
 from consumers.cli import partner_app, router_app
 from infra.cli import broker_app
 from pentameter import demo
+from pentameter.bench_route import bench_route
 from policies.bench import policy_command
 from policies.cli import app as policy_app
 from producers.cli import register as register_producers

@@ -17,6 +17,7 @@ import json
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -125,22 +126,31 @@ def _ingest_all(runtime: Runtime, generated: Generated, workdir: Path) -> tuple[
     return published, rejected
 
 
+def _consume_partner(runtime: Runtime, partner: str, topic: str) -> tuple[int, int, int]:
+    """One partner's view: records read, fields decrypted, records refused by the partner SDK."""
+    received = opened = refused = 0
+    consumer = PartnerConsumer(runtime.client, topic, partner_reader(runtime, partner))
+    try:
+        for item in consumer.records(idle_timeout=3.0):
+            if isinstance(item, PartnerRecord):
+                received += 1
+                opened += len(item.opened)
+            else:
+                refused += 1
+    finally:
+        consumer.close()
+    return received, opened, refused
+
+
 def _consume_partners(runtime: Runtime) -> tuple[Counter[str], Counter[str], Counter[str]]:
-    """Per partner: records read, fields decrypted, records refused by the partner SDK."""
+    """Every partner consumes its topic at the same time, as separate organisations would."""
     received: Counter[str] = Counter()
     opened: Counter[str] = Counter()
     refused: Counter[str] = Counter()
-    for partner, topic in runtime.partner_topics.items():
-        consumer = PartnerConsumer(runtime.client, topic, partner_reader(runtime, partner))
-        try:
-            for item in consumer.records(idle_timeout=3.0):
-                if isinstance(item, PartnerRecord):
-                    received[partner] += 1
-                    opened[partner] += len(item.opened)
-                else:
-                    refused[partner] += 1
-        finally:
-            consumer.close()
+    with ThreadPoolExecutor(max_workers=len(runtime.partner_topics)) as pool:
+        futures = {p: pool.submit(_consume_partner, runtime, p, t) for p, t in runtime.partner_topics.items()}
+        for partner, future in futures.items():
+            received[partner], opened[partner], refused[partner] = future.result()
     return received, opened, refused
 
 
