@@ -65,23 +65,31 @@ class RejectedRecord:
     reason: str
 
 
-def _get_path(record: dict[str, Any], path: str) -> list[tuple[dict[str, Any], str]]:
-    """Containers and keys holding the leaves at ``path`` (``a.b``, ``a[].b``)."""
-    holders: list[dict[str, Any]] = [record]
+def _get_path(record: dict[str, Any], path: str) -> list[tuple[dict[str, Any], str, str]]:
+    """Containers, keys and concrete paths (``phones[1].number``) of the leaves at ``path``.
+
+    The concrete path is what the router bound into the ciphertext's authenticated data.
+    """
+    holders: list[tuple[dict[str, Any], str]] = [(record, "")]
     parts = path.split(".")
     for part in parts[:-1]:
-        step: list[dict[str, Any]] = []
+        step: list[tuple[dict[str, Any], str]] = []
         is_array = part.endswith("[]")
         name = part.removesuffix("[]")
-        for holder in holders:
+        for holder, prefix in holders:
             value = holder.get(name)
+            here = f"{prefix}.{name}" if prefix else name
             if is_array and isinstance(value, list):
-                step.extend(v for v in value if isinstance(v, dict))
+                step.extend((v, f"{here}[{i}]") for i, v in enumerate(value) if isinstance(v, dict))
             elif isinstance(value, dict):
-                step.append(value)
+                step.append((value, here))
         holders = step
     leaf = parts[-1]
-    return [(h, leaf) for h in holders if isinstance(h.get(leaf), bytes | bytearray)]
+    return [
+        (h, leaf, f"{prefix}.{leaf}" if prefix else leaf)
+        for h, prefix in holders
+        if isinstance(h.get(leaf), bytes | bytearray)
+    ]
 
 
 def _review_date(record: dict[str, Any]) -> date | None:
@@ -131,15 +139,15 @@ class PartnerReader:
         unopened: dict[str, str] = {}
         event_id = str((record.get("envelope") or record).get("event_id"))
         for path in self._encrypted_paths(entry):
-            for holder, leaf in _get_path(record, path):
+            for holder, leaf, concrete in _get_path(record, path):
                 if self._opener is None:
-                    unopened[path] = "no key given"
+                    unopened[concrete] = "no key given"
                     continue
                 try:
-                    holder[leaf] = self._opener(event_id, path, bytes(holder[leaf])).decode("utf-8")
-                    opened.append(path)
+                    holder[leaf] = self._opener(event_id, concrete, bytes(holder[leaf])).decode("utf-8")
+                    opened.append(concrete)
                 except Exception as exc:  # a revoked or wrong key: keep the ciphertext, say why
-                    unopened[path] = f"{type(exc).__name__}: {exc}"
+                    unopened[concrete] = f"{type(exc).__name__}: {exc}"
         return PartnerRecord(
             topic,
             partition,
