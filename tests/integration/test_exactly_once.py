@@ -104,3 +104,40 @@ def test_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
     assert report.ok, [str(p) for p in report.problems]
     decisions = report.entries - report.seals
     assert decisions == len(events), "one committed audit decision per event, none from the aborted batch"
+
+
+def _worker(env: dict[str, str], log: Path, worker: int) -> subprocess.Popen[bytes]:
+    command = [*ROUTER]
+    command[command.index("--worker") + 1] = str(worker)
+    with log.open("ab") as out:
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def test_second_worker_joining_mid_stream_shares_the_work_without_loss_or_duplicates(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    runtime = isolated_runtime(kafka_bootstrap)
+    events = sample_events(4800)
+    publish(runtime, events)
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "PENTAMETER_TOPIC_PREFIX": runtime.settings.topic_prefix,
+        "PENTAMETER_HOME": str(runtime.settings.home),
+    }
+    audit = runtime.topic(AUDIT_TOPIC)
+    first = _worker(env, tmp_path / "worker0.log", 0)
+    deadline = time.monotonic() + 120
+    while _committed_records(kafka_bootstrap, audit) < 100 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = _worker(env, tmp_path / "worker1.log", 1)  # joins mid-stream: partitions move
+    assert first.wait(240) == 0 and second.wait(240) == 0
+
+    got = partner_event_ids(runtime)
+    expected = expected_deliveries(runtime, events)
+    for partner in runtime.partner_topics:
+        ids = got.get(partner, [])
+        assert len(ids) == len(set(ids)), f"{partner}: duplicates across the rebalance"
+        assert set(ids) == expected.get(partner, set()), f"{partner}: records lost across the rebalance"
+    logs = (tmp_path / "worker1.log").read_text()
+    assert "consumed 0," not in logs, "the second worker took a share of the partitions"
