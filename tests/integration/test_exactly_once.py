@@ -8,12 +8,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from consumers.ledger import verify_entries
-from consumers.runtime import ROUTER_IDENTITY
+from consumers.runtime import ROUTER_IDENTITY, Runtime
 from consumers.topic_reader import read_topic
 from infra.topics import AUDIT_TOPIC
 from tests.integration.pipeline import (
@@ -56,9 +57,30 @@ ROUTER = [
 ]
 
 
-def _router(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def _router(env: dict[str, str], log: Path, worker: int = 0) -> subprocess.Popen[bytes]:
+    command = [*ROUTER]
+    command[command.index("--worker") + 1] = str(worker)
     with log.open("ab") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(ROUTER, env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _environment(runtime: Runtime, bootstrap: str) -> dict[str, str]:
+    """The environment a router process needs to join this test's isolated deployment."""
+    return {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "PENTAMETER_TOPIC_PREFIX": runtime.settings.topic_prefix,
+        "PENTAMETER_HOME": str(runtime.settings.home),
+    }
+
+
+def _assert_exactly_expected(runtime: Runtime, events: list[dict[str, Any]]) -> None:
+    got = partner_event_ids(runtime)
+    expected = expected_deliveries(runtime, events)
+    for partner in runtime.partner_topics:
+        ids = got.get(partner, [])
+        assert len(ids) == len(set(ids)), f"{partner}: {len(ids) - len(set(ids))} duplicate(s)"
+        assert set(ids) == expected.get(partner, set()), f"{partner}: records lost or extra"
 
 
 def test_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
@@ -67,12 +89,7 @@ def test_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
     runtime = isolated_runtime(kafka_bootstrap)
     events = sample_events(1600)
     publish(runtime, events)
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "PENTAMETER_TOPIC_PREFIX": runtime.settings.topic_prefix,
-        "PENTAMETER_HOME": str(runtime.settings.home),
-    }
+    env = _environment(runtime, kafka_bootstrap)
     log = tmp_path / "router.log"
     audit = runtime.topic(AUDIT_TOPIC)
 
@@ -106,38 +123,21 @@ def test_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
     assert decisions == len(events), "one committed audit decision per event, none from the aborted batch"
 
 
-def _worker(env: dict[str, str], log: Path, worker: int) -> subprocess.Popen[bytes]:
-    command = [*ROUTER]
-    command[command.index("--worker") + 1] = str(worker)
-    with log.open("ab") as out:
-        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
 def test_second_worker_joining_mid_stream_shares_the_work_without_loss_or_duplicates(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     runtime = isolated_runtime(kafka_bootstrap)
     events = sample_events(4800)
     publish(runtime, events)
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "PENTAMETER_TOPIC_PREFIX": runtime.settings.topic_prefix,
-        "PENTAMETER_HOME": str(runtime.settings.home),
-    }
+    env = _environment(runtime, kafka_bootstrap)
     audit = runtime.topic(AUDIT_TOPIC)
-    first = _worker(env, tmp_path / "worker0.log", 0)
+    first = _router(env, tmp_path / "worker0.log", 0)
     deadline = time.monotonic() + 120
     while _committed_records(kafka_bootstrap, audit) < 100 and time.monotonic() < deadline:
         time.sleep(0.05)
-    second = _worker(env, tmp_path / "worker1.log", 1)  # joins mid-stream: partitions move
+    second = _router(env, tmp_path / "worker1.log", 1)  # joins mid-stream: partitions move
     assert first.wait(240) == 0 and second.wait(240) == 0
 
-    got = partner_event_ids(runtime)
-    expected = expected_deliveries(runtime, events)
-    for partner in runtime.partner_topics:
-        ids = got.get(partner, [])
-        assert len(ids) == len(set(ids)), f"{partner}: duplicates across the rebalance"
-        assert set(ids) == expected.get(partner, set()), f"{partner}: records lost across the rebalance"
+    _assert_exactly_expected(runtime, events)
     logs = (tmp_path / "worker1.log").read_text()
     assert "consumed 0," not in logs, "the second worker took a share of the partitions"
