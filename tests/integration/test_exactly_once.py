@@ -123,21 +123,25 @@ def test_sigkill_mid_stream_then_restart_loses_and_duplicates_nothing(
     assert decisions == len(events), "one committed audit decision per event, none from the aborted batch"
 
 
-def test_second_worker_joining_mid_stream_shares_the_work_without_loss_or_duplicates(
+def test_second_worker_joining_a_running_one_shares_the_work_without_loss_or_duplicates(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
     runtime = isolated_runtime(kafka_bootstrap)
-    events = sample_events(4800)
-    publish(runtime, events)
+    first_wave, second_wave = sample_events(2400), sample_events(2400)
+    publish(runtime, first_wave)
     env = _environment(runtime, kafka_bootstrap)
     audit = runtime.topic(AUDIT_TOPIC)
     first = _router(env, tmp_path / "worker0.log", 0)
     deadline = time.monotonic() + 120
     while _committed_records(kafka_bootstrap, audit) < 100 and time.monotonic() < deadline:
         time.sleep(0.05)
-    second = _router(env, tmp_path / "worker1.log", 1)  # joins mid-stream: partitions move
+    second_log = tmp_path / "worker1.log"
+    second = _router(env, second_log, 1)  # partitions move from the running worker
+    while "assigned ['" not in second_log.read_text() and time.monotonic() < deadline:
+        assert second.poll() is None, second_log.read_text()
+        time.sleep(0.1)
+    publish(runtime, second_wave)  # spread over every partition, so both workers have work
     assert first.wait(240) == 0 and second.wait(240) == 0
 
-    _assert_exactly_expected(runtime, events)
-    logs = (tmp_path / "worker1.log").read_text()
-    assert "consumed 0," not in logs, "the second worker took a share of the partitions"
+    _assert_exactly_expected(runtime, first_wave + second_wave)
+    assert "consumed 0," not in second_log.read_text(), "the second worker took a share of the work"
