@@ -135,7 +135,10 @@ def consume(
     partner: str = typer.Option(..., "--partner", "-p", help="Partner id from the registry, e.g. ngo.poppy."),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write JSON Lines here instead of stdout."),
     group: str | None = typer.Option(
-        None, help="Consumer group (default: a fresh one reading from the start)."
+        None, help="Consumer group (default: the partner's own, continuing where it last stopped)."
+    ),
+    from_beginning: bool = typer.Option(
+        False, "--from-beginning", help="Read everything on the topic again (a fresh consumer group)."
     ),
     idle_exit: float = typer.Option(5.0, help="Stop after this many seconds without a record."),
 ) -> None:
@@ -151,6 +154,8 @@ def consume(
             f"[red]unknown partner {partner!r}[/]; known: {', '.join(runtime.engine.registry.partner_ids())}"
         )
         raise typer.Exit(code=2)
+    if group is None and not from_beginning:
+        group = runtime.topic(f"pentameter-partner-{partner}")
     consumer = PartnerConsumer(runtime.client, topic, partner_reader(runtime, partner), group_id=group)
     sink: IO[str] = out.open("w") if out else sys.stdout
     written = rejected = 0

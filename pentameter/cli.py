@@ -8,10 +8,15 @@ from __future__ import annotations
 import typer
 
 from consumers.audit_cli import audit_app
+from consumers.audit_export import export as audit_export
+from consumers.audit_export import verify_export_command
 from consumers.cli import partner_app, router_app
+from consumers.dlq_cli import dlq_app
 from infra.cli import broker_app
 from pentameter import demo
 from pentameter.bench_route import bench_route
+from pentameter.status import status
+from pentameter.topics_cli import topics_app
 from policies.bench import policy_command
 from policies.cli import app as policy_app
 from producers.cli import register as register_producers
@@ -33,6 +38,11 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(router_app, name="router")
 app.add_typer(partner_app, name="partner")
 app.add_typer(audit_app, name="audit")
+audit_app.command(name="export")(audit_export)
+audit_app.command(name="verify-export")(verify_export_command)
+app.add_typer(topics_app, name="topics")
+app.add_typer(dlq_app, name="dlq")
+app.command(name="status")(status)
 demo.register(app)
 bench_app = typer.Typer(
     help="Benchmarks that print figures, run against the real broker.", no_args_is_help=True
