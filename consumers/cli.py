@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import signal
 import sys
 import threading
@@ -18,6 +17,7 @@ from confluent_kafka.admin import AdminClient
 from rich.console import Console
 
 from consumers.governance_io import publish_catalogue
+from consumers.metrics import PartnerMetrics, RouterMetrics, configure_logging
 from consumers.partner import PartnerConsumer, PartnerReader, PartnerRecord
 from consumers.router import RouterStats
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
@@ -53,14 +53,28 @@ def run(
     batch_ms: int = typer.Option(100, help="...or after this many milliseconds."),
     idle_exit: float = typer.Option(0.0, help="Stop after this many idle seconds (0: run until Ctrl-C)."),
     max_events: int = typer.Option(0, help="Stop after this many events (0: no limit)."),
+    metrics_port: int = typer.Option(
+        0,
+        envvar="PENTAMETER_METRICS_PORT",
+        help="Serve Prometheus metrics on 127.0.0.1:PORT/metrics (0: off).",
+    ),
+    log_json: bool = typer.Option(
+        False,
+        "--log-json",
+        envvar="PENTAMETER_LOG_JSON",
+        help="Log one JSON object per line (event ids, never values).",
+    ),
 ) -> None:
     """Route events from every agency ingress topic to the partner topics, with an audit entry each.
 
     Run more workers with different --worker slots to spread the ingress partitions; rebalances
     lose and duplicate nothing. Invalid input goes to the dead-letter topic with its reason.
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(log_json)
     runtime = build_runtime()
+    metrics = RouterMetrics()
+    if metrics_port:
+        metrics.serve(metrics_port)
     created = prepare(runtime)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -141,6 +155,11 @@ def consume(
         False, "--from-beginning", help="Read everything on the topic again (a fresh consumer group)."
     ),
     idle_exit: float = typer.Option(5.0, help="Stop after this many seconds without a record."),
+    metrics_port: int = typer.Option(
+        0,
+        envvar="PENTAMETER_METRICS_PORT",
+        help="Serve Prometheus metrics on 127.0.0.1:PORT/metrics (0: off).",
+    ),
 ) -> None:
     """Read a partner's topic as JSON Lines: provenance checked, fields decrypted, review dates shown.
 
@@ -158,15 +177,21 @@ def consume(
         group = runtime.topic(f"pentameter-partner-{partner}")
     consumer = PartnerConsumer(runtime.client, topic, partner_reader(runtime, partner), group_id=group)
     sink: IO[str] = out.open("w") if out else sys.stdout
+    metrics = PartnerMetrics(partner)
+    if metrics_port:
+        metrics.serve(metrics_port)
     written = rejected = 0
     try:
         for item in consumer.records(idle_timeout=idle_exit):
             if isinstance(item, PartnerRecord):
                 sink.write(json.dumps(record_json(item), default=_json_default) + "\n")
                 written += 1
+                metrics.records.labels(partner).inc()
+                metrics.opened.labels(partner).inc(len(item.opened))
             else:
                 console.print(f"[red]rejected[/] {item.topic}/{item.partition}@{item.offset}: {item.reason}")
                 rejected += 1
+                metrics.refused.labels(partner).inc()
     finally:
         consumer.close()
         if out:

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from consumers.decisions import Decider, Outcome, Source
 from consumers.ledger import ChainHead, ChainWriter
+from consumers.metrics import RouterMetrics
 from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC
 from schemas.provenance import Signer
 
@@ -100,7 +101,9 @@ class Router:
         signer: Signer,
         settings: RouterSettings | None = None,
         on_commit: Callable[[RouterStats], None] | None = None,
+        metrics: RouterMetrics | None = None,
     ) -> None:
+        self.metrics = metrics
         self.settings = settings or RouterSettings()
         self._decider = decider
         self._signer = signer
@@ -227,14 +230,19 @@ class Router:
                 raise
             log.warning("transaction aborted, batch will be consumed again: %s", error)
             self.stats.aborts += 1
+            if self.metrics is not None:
+                self.metrics.aborts.inc()
             try:
                 self._producer.abort_transaction(30)
             except KafkaException as abort_exc:
                 log.warning("abort failed: %s", abort_exc)
             self._rewind()
             return
-        self.stats.commit_seconds += time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        self.stats.commit_seconds += elapsed
         self._count(outcomes)
+        if self.metrics is not None:
+            self._observe(outcomes, elapsed)
         if self._on_commit is not None:
             self._on_commit(self.stats)
 
@@ -279,6 +287,37 @@ class Router:
             TopicPartition(topic, partition, offset, touched[(topic, partition)].head.to_metadata())
             for (topic, partition), offset in positions.items()
         ]
+
+    def _observe(self, outcomes: list[tuple[Inbound, Outcome]], elapsed: float) -> None:
+        """Update the Prometheus metrics for one committed batch, and its dead letters' log lines."""
+        metrics = self.metrics
+        assert metrics is not None
+        metrics.commit_seconds.observe(elapsed)
+        metrics.events_in.inc(len(outcomes))
+        for message, outcome in outcomes:
+            if outcome.rejection is not None:
+                metrics.dead_letters.labels(outcome.rejection.reason.value).inc()
+                log.warning(
+                    "dead letter",
+                    extra={"source": str(message.source), "reason": outcome.rejection.reason.value},
+                )
+            for topic, _, _ in outcome.partner_records:
+                metrics.records_out.labels(topic).inc()
+            for delivered in outcome.audit_body.get("delivered", ()):
+                metrics.withheld.labels(delivered["partner"]).inc(len(delivered["withheld"]))
+            for denied in outcome.audit_body.get("denied", ()):
+                metrics.denied.labels(denied["partner"]).inc()
+        for tp, (low, high) in self._watermarks().items():
+            metrics.lag.labels(tp).set(max(0, high - low))
+
+    def _watermarks(self) -> dict[str, tuple[int, int]]:
+        """Position and end offset of each assigned partition (cached by librdkafka: no request)."""
+        result: dict[str, tuple[int, int]] = {}
+        for tp in self._consumer.position(self._consumer.assignment()):
+            _, high = self._consumer.get_watermark_offsets(tp, cached=True)
+            if tp.offset >= 0 and high >= 0:
+                result[f"{tp.topic}/{tp.partition}"] = (tp.offset, high)
+        return result
 
     def _count(self, outcomes: list[tuple[Inbound, Outcome]]) -> None:
         stats = self.stats

@@ -12,6 +12,7 @@ from typing import Any
 
 from consumers.admission import Admission
 from consumers.decisions import Decider
+from consumers.metrics import RouterMetrics
 from consumers.router import Router, RouterSettings
 from infra.connection import client_config
 from infra.keys import KeyStore
@@ -68,10 +69,12 @@ class Runtime:
         values.update(overrides)
         return RouterSettings(**values)
 
-    def router(self, settings: RouterSettings | None = None) -> Router:
+    def router(self, settings: RouterSettings | None = None, metrics: RouterMetrics | None = None) -> Router:
         signer = Signer(ROUTER_IDENTITY, self.keys.signing_key(ROUTER_IDENTITY))
         settings = settings or self.router_settings()
-        return Router(self.client, sorted(self.ingress_topics), self.decider(), signer, settings)
+        return Router(
+            self.client, sorted(self.ingress_topics), self.decider(), signer, settings, metrics=metrics
+        )
 
     def topic_specs(self) -> list[TopicSpec]:
         """Every topic the pipeline needs: ingress per agency, one per partner, and the shared ones."""
