@@ -205,7 +205,7 @@ def demo(
     expected = _expected(runtime, generated)
 
     stop = threading.Event()
-    router = runtime.router(runtime.router_settings(group_id=f"{prefix}router"))
+    router = runtime.router(runtime.router_settings())
     stats_box: list[RouterStats] = []
     thread = threading.Thread(target=lambda: stats_box.append(router.run(stop)), name="router", daemon=True)
     thread.start()
