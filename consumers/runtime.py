@@ -17,6 +17,7 @@ from consumers.router import Router, RouterSettings
 from infra.connection import client_config
 from infra.keys import KeyStore
 from infra.settings import Settings, load_settings
+from infra.topic_plan import partner_retention_ms
 from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC, TopicSpec, shared_topics
 from policies.crypto import X25519FieldEncryptor
 from policies.engine import PolicyEngine
@@ -79,7 +80,11 @@ class Runtime:
     def topic_specs(self) -> list[TopicSpec]:
         """Every topic the pipeline needs: ingress per agency, one per partner, and the shared ones."""
         specs = [TopicSpec(topic) for topic in sorted(self.ingress_topics)]
-        specs += [TopicSpec(topic) for topic in sorted(set(self.partner_topics.values()))]
+        retention = partner_retention_ms(self.engine.agreements)
+        specs += [
+            TopicSpec(topic, config={"retention.ms": str(retention[p])} if p in retention else {})
+            for p, topic in sorted(self.partner_topics.items(), key=lambda item: item[1])
+        ]
         return specs + [replace(s, name=self.topic(s.name)) for s in shared_topics()]
 
 
