@@ -7,16 +7,15 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
-from confluent_kafka import Consumer, Message
 from confluent_kafka.admin import AdminClient
 from typer.testing import CliRunner
 
+from consumers.topic_reader import Record, read_topic
 from infra.keys import KeyStore
 from producers.cli import register
 from producers.generator import generate
@@ -24,25 +23,6 @@ from schemas.provenance import BadSignature, Verifier
 from schemas.wire import decode
 
 pytestmark = pytest.mark.kafka
-
-
-@dataclass(frozen=True)
-class Read:
-    """One consumed record, with the types the assertions need."""
-
-    key: bytes
-    value: bytes
-    headers: list[tuple[str, bytes]]
-    partition: int
-    offset: int
-
-
-def _read(message: Message) -> Read:
-    raw = message.headers() or []
-    pairs = list(raw.items()) if isinstance(raw, dict) else raw
-    headers = [(name, value) for name, value in pairs if isinstance(value, bytes)]
-    key, value = message.key() or b"", message.value() or b""
-    return Read(key, value, headers, message.partition() or 0, message.offset() or 0)
 
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "producers" / "mappings"
@@ -53,35 +33,11 @@ app.add_typer(bench_app, name="bench")
 register(app, bench_app)
 
 
-def consume(bootstrap: str, topic: str, expected: int, timeout: float = 60.0) -> list[Read]:
-    """Every message of ``topic`` from the beginning (stops once ``expected`` have arrived)."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-producers-{uuid.uuid4().hex[:8]}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    consumer.subscribe([topic])
-    messages: list[Read] = []
-    try:
-        import time
-
-        deadline = time.monotonic() + timeout
-        while len(messages) < expected and time.monotonic() < deadline:
-            message = consumer.poll(1.0)
-            if message is not None and message.error() is None:
-                messages.append(_read(message))
-        # a little longer, to catch anything that should not be there
-        extra = consumer.poll(1.0)
-        while extra is not None:
-            if extra.error() is None:
-                messages.append(_read(extra))
-            extra = consumer.poll(0.5)
-    finally:
-        consumer.close()
-    return messages
+def consume(bootstrap: str, topic: str, expected: int, timeout: float = 60.0) -> list[Record]:
+    """Every committed record of ``topic`` from the beginning to its current end."""
+    records = list(read_topic({"bootstrap.servers": bootstrap}, topic, timeout))
+    assert len(records) >= expected, f"{topic}: {len(records)} record(s), expected {expected}"
+    return records
 
 
 def ingest(bootstrap: str, agency: str, topic: str, source: Path, rejects: Path, *extra: str) -> int:
@@ -141,7 +97,7 @@ def test_generated_scenario_ingests_exactly_the_good_rows(
         # the topic holds exactly the good rows, each keyed by its case (or event) id
         good = scenario.good_records(name)
         messages = consume(kafka_bootstrap, topic, len(good))
-        decoded = [decode(m.value)[1] for m in messages]
+        decoded = [decode(m.value or b"")[1] for m in messages]
         assert sorted(str(r["envelope"]["event_id"]) for r in decoded) == sorted(
             r["envelope"]["event_id"] for r in good
         )
@@ -149,23 +105,23 @@ def test_generated_scenario_ingests_exactly_the_good_rows(
         for message, record in zip(messages, decoded, strict=True):
             envelope = record["envelope"]
             assert message.key == (envelope["case_id"] or str(envelope["event_id"])).encode()
-            assert verifier.verify(message.key, message.value, message.headers).agency == agency
+            assert verifier.verify(message.key, message.value or b"", message.headers).agency == agency
         _one_case_one_partition_in_order(messages, decoded, good)
 
         # a value changed after signing no longer verifies
-        tampered = bytearray(messages[0].value)
+        tampered = bytearray(messages[0].value or b"")
         tampered[-1] ^= 0x01
         with pytest.raises(BadSignature):
             verifier.verify(messages[0].key, bytes(tampered), messages[0].headers)
 
 
 def _one_case_one_partition_in_order(
-    messages: list[Read], decoded: list[dict[str, Any]], good: list[dict[str, Any]]
+    messages: list[Record], decoded: list[dict[str, Any]], good: list[dict[str, Any]]
 ) -> None:
     order = {r["envelope"]["event_id"]: i for i, r in enumerate(good)}
     by_key: dict[bytes, list[tuple[int, int, int]]] = defaultdict(list)
     for message, record in zip(messages, decoded, strict=True):
-        by_key[message.key].append(
+        by_key[message.key or b""].append(
             (message.partition, message.offset, order[str(record["envelope"]["event_id"])])
         )
     for key, placed in by_key.items():
@@ -200,7 +156,7 @@ def test_example_csv_ingests_through_its_mapping(
     assert (rejected["line"], rejected["field"]) == (2, "grading.handling_code")
     messages = consume(kafka_bootstrap, topic, 3)
     assert len(messages) == 3
-    assert {decode(m.value)[1]["source"]["reference"] for m in messages} == {
+    assert {decode(m.value or b"")[1]["source"]["reference"] for m in messages} == {
         "GL/SRC/0201",
         "GL/CHIS/0012",
         "GL/SRC/0230",

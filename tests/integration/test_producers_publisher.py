@@ -7,38 +7,18 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer, Message
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from consumers.topic_reader import Record, read_topic
 from producers.exceptions import DeliveryFailed
 from producers.publisher import AgencyPublisher, DeliveryReport
 from schemas.provenance import H_SIZE, Signer, Verifier
 from schemas.samples import sample_json
 
 pytestmark = pytest.mark.kafka
-
-
-@dataclass(frozen=True)
-class Read:
-    """One consumed record, with the types the assertions need."""
-
-    key: bytes
-    value: bytes
-    headers: list[tuple[str, bytes]]
-    partition: int
-    offset: int
-
-
-def _read(message: Message) -> Read:
-    raw = message.headers() or []
-    pairs = list(raw.items()) if isinstance(raw, dict) else raw
-    headers = [(name, value) for name, value in pairs if isinstance(value, bytes)]
-    key, value = message.key() or b"", message.value() or b""
-    return Read(key, value, headers, message.partition() or 0, message.offset() or 0)
 
 
 AGENCY = "police.gloucestershire"
@@ -52,25 +32,11 @@ def report(case: str | None = None) -> dict[str, Any]:
     return record
 
 
-def read(bootstrap: str, topic: str, expected: int, timeout: float = 60.0) -> list[Read]:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-producers-{uuid.uuid4().hex[:8]}",
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.subscribe([topic])
-    messages: list[Read] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while len(messages) < expected and time.monotonic() < deadline:
-            message = consumer.poll(1.0)
-            if message is not None and message.error() is None:
-                messages.append(_read(message))
-    finally:
-        consumer.close()
-    return messages
+def read(bootstrap: str, topic: str, expected: int, timeout: float = 60.0) -> list[Record]:
+    """Every committed record of ``topic`` from the beginning to its current end."""
+    records = list(read_topic({"bootstrap.servers": bootstrap}, topic, timeout))
+    assert len(records) >= expected, f"{topic}: {len(records)} record(s), expected {expected}"
+    return records
 
 
 def test_batches_close_at_the_batch_size_and_on_flush(
@@ -96,7 +62,7 @@ def test_batches_close_at_the_batch_size_and_on_flush(
     assert sizes == {500: 1000, 200: 200}
     verifier = Verifier({signer.key_id: signer.private_key.public_key()}.get)
     for message in messages:
-        verifier.verify(message.key, message.value, message.headers)
+        verifier.verify(message.key, message.value or b"", message.headers)
 
 
 def test_a_quiet_agency_is_not_held_back_by_the_batch(
