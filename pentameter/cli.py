@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import typer
 
+from consumers.analytics.cli import analytics_app
 from consumers.audit_cli import audit_app
 from consumers.audit_export import export as audit_export
 from consumers.audit_export import verify_export_command
@@ -38,6 +39,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(router_app, name="router")
 app.add_typer(partner_app, name="partner")
 app.add_typer(audit_app, name="audit")
+app.add_typer(analytics_app, name="analytics")
 audit_app.command(name="export")(audit_export)
 audit_app.command(name="verify-export")(verify_export_command)
 app.add_typer(topics_app, name="topics")

@@ -1,0 +1,179 @@
+"""The faust application: agents, tables and web views of the operation picture.
+
+Data flow (each arrow a Kafka topic; the internal ones carry the app id as their prefix)::
+
+    ncc partner topic --ingest--> figure-updates (key: metric|force|region|week) --count--> figures table
+                            \\--> sightings (key: kind|token) --detect--> links table + pentameter.links
+
+``ingest`` decodes every record with the partner SDK (router provenance checked; a record that
+fails is logged and counted, never used). Re-keying by figure and by token puts each table key on
+one partition, so several workers share the work correctly. The app runs with faust's
+exactly-once guarantee: it reads committed records only and its outputs and table changes are
+committed with its input offsets.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import faust
+
+from consumers.analytics import dashboard, figures, links
+from consumers.cli import partner_reader
+from consumers.partner import PartnerReader, RejectedRecord
+from consumers.runtime import Runtime
+
+PARTNER = "ncc"
+APP_NAME = "pentameter.analytics"
+LINKS_TOPIC = "pentameter.links"
+RECENT_ALERTS = 200
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Picture:
+    """What the worker holds besides its tables (for the dashboard and the tests)."""
+
+    recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_ALERTS))
+    records: int = 0
+    rejected: int = 0
+    rejections: deque[str] = field(default_factory=lambda: deque(maxlen=50))
+
+
+def _broker(bootstrap: str) -> str:
+    return ";".join(f"kafka://{host.strip()}" for host in bootstrap.split(",") if host.strip())
+
+
+def _headers(raw: Any) -> list[tuple[str, bytes]]:
+    items = raw.items() if isinstance(raw, dict) else (raw or [])
+    return [(str(k), bytes(v or b"")) for k, v in items]
+
+
+def create_app(
+    runtime: Runtime,
+    *,
+    web_host: str = "127.0.0.1",
+    web_port: int = 6066,
+    partitions: int = 3,
+    replication: int = 1,
+    reader: PartnerReader | None = None,
+) -> tuple[Any, Picture]:
+    """A faust app reading ``runtime``'s ncc topic; returns the app and its in-memory picture."""
+    reader = reader or partner_reader(runtime, PARTNER)
+    picture = Picture()
+    app = faust.App(
+        runtime.topic(APP_NAME),
+        broker=_broker(str(runtime.client["bootstrap.servers"])),
+        processing_guarantee="exactly_once",
+        store="memory://",
+        web_host=web_host,
+        web_port=web_port,
+        web_enabled=True,
+        topic_partitions=partitions,
+        topic_replication_factor=replication,
+        consumer_auto_offset_reset="earliest",
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+    source = app.topic(runtime.partner_topics[PARTNER], key_serializer="raw", value_serializer="raw")
+    updates = app.topic(
+        runtime.topic(f"{APP_NAME}.figure-updates"),
+        internal=True,
+        partitions=partitions,
+        key_type=str,
+        key_serializer="json",
+        value_serializer="json",
+    )
+    sightings = app.topic(
+        runtime.topic(f"{APP_NAME}.sightings"),
+        internal=True,
+        partitions=partitions,
+        key_type=str,
+        key_serializer="json",
+        value_serializer="json",
+    )
+    alerts = app.topic(runtime.topic(LINKS_TOPIC), key_serializer="raw", value_serializer="json")
+    as_json: Any = faust.Schema(key_serializer="json", value_serializer="json")
+    figure_table = app.Table("figures", default=int, partitions=partitions, schema=as_json)
+    link_table = app.Table("links", default=None, partitions=partitions, schema=as_json)
+
+    @app.agent(source)
+    async def ingest(stream: Any) -> None:
+        async for event in stream.events():
+            message = event.message
+            item = reader.read(
+                message.topic,
+                message.partition,
+                message.offset,
+                message.key,
+                message.value,
+                _headers(message.headers),
+            )
+            if isinstance(item, RejectedRecord):
+                picture.rejected += 1
+                picture.rejections.append(f"{item.topic}/{item.partition}@{item.offset}: {item.reason}")
+                log.warning("refused %s/%s@%s: %s", item.topic, item.partition, item.offset, item.reason)
+                continue
+            picture.records += 1
+            for key, amount in figures.increments(item.record):
+                await updates.send(key=key, value=amount)
+            sighting = links.Sighting.of(item.record).as_dict()
+            for kind, token in links.mentions(item.record):
+                await sightings.send(key=f"{kind}|{token}", value={"kind": kind, "token": token, **sighting})
+
+    @app.agent(updates)
+    async def count(stream: Any) -> None:
+        async for key, amount in stream.items():
+            figure_table[key] += int(amount)
+
+    @app.agent(sightings)
+    async def detect(stream: Any) -> None:
+        async for key, value in stream.items():
+            kind, token = value.pop("kind"), value.pop("token")
+            state, alert = links.observe(link_table.get(key), kind, token, value)
+            link_table[key] = state
+            if alert is not None:
+                picture.recent.appendleft(alert)
+                await alerts.send(key=token.encode(), value=alert)
+
+    def current_figures() -> dict[str, Any]:
+        return figures.summarise(list(figure_table.items()))
+
+    def current_links() -> list[dict[str, Any]]:
+        linked = [dict(s) for s in link_table.values() if s and len(s["forces"]) >= 2]
+        return sorted(linked, key=lambda s: (str(s["last_seen"] or ""), s["token"]), reverse=True)
+
+    @app.page("/api/figures")
+    async def api_figures(web: Any, request: Any) -> Any:
+        return web.json(current_figures())
+
+    @app.page("/api/links")
+    async def api_links(web: Any, request: Any) -> Any:
+        return web.json({"links": current_links(), "recent_alerts": list(picture.recent)[:50]})
+
+    @app.page("/api/status")
+    async def api_status(web: Any, request: Any) -> Any:
+        return web.json(
+            {"records": picture.records, "rejected": picture.rejected, "rejections": list(picture.rejections)}
+        )
+
+    @app.page("/api/headline")
+    async def api_headline(web: Any, request: Any) -> Any:
+        now = current_figures()
+        return web.json(
+            {
+                "rows": [list(r) for r in dashboard.headline(now)],
+                "region_force": dashboard.region_force_rows(now),
+                "links": dashboard.link_rows(current_links()[:100]),
+            }
+        )
+
+    @app.page("/")
+    async def index(web: Any, request: Any) -> Any:
+        body = dashboard.render(current_figures(), current_links()[:100])
+        return web.html(body)
+
+    return app, picture

@@ -1,0 +1,46 @@
+"""`pentameter analytics run`: the operation-picture worker with its dashboard."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+from confluent_kafka.admin import AdminClient
+
+from consumers.analytics.app import LINKS_TOPIC, PARTNER, create_app
+from consumers.runtime import build_runtime
+from infra.topics import TopicSpec, ensure_topics
+
+analytics_app = typer.Typer(
+    help="The operation picture: live national figures and cross-force links for the coordination cell.",
+    no_args_is_help=True,
+)
+
+
+@analytics_app.callback()
+def analytics() -> None:
+    """The operation picture: live national figures and cross-force links for the coordination cell."""
+
+
+@analytics_app.command("run")
+def run(
+    web_host: str = typer.Option("127.0.0.1", help="Dashboard address."),
+    web_port: int = typer.Option(6066, help="Dashboard port: / (page), /api/figures, /api/links."),
+    partitions: int = typer.Option(3, help="Partitions of the worker's internal topics and tables."),
+    replication: int = typer.Option(1, help="Replication factor of the worker's internal topics."),
+    loglevel: str = typer.Option("INFO", help="faust worker log level."),
+) -> None:
+    """Run an analytics worker: read the ncc topic, keep the figures and links, serve the dashboard.
+
+    Link alerts are produced to pentameter.links (with the topic prefix). Stop with Ctrl-C.
+    """
+    logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    runtime = build_runtime()
+    topics = [TopicSpec(runtime.partner_topics[PARTNER]), TopicSpec(runtime.topic(LINKS_TOPIC))]
+    ensure_topics(AdminClient(runtime.client), topics)
+    app, _ = create_app(
+        runtime, web_host=web_host, web_port=web_port, partitions=partitions, replication=replication
+    )
+    import faust  # the worker (not only the app) is needed here
+
+    faust.Worker(app, loglevel=loglevel.upper()).execute_from_commandline()
