@@ -14,6 +14,8 @@ from infra.broker.jars import KAFKA_VERSION
 from infra.broker.local import LocalCluster, log_tail
 from infra.broker.probe import describe
 from infra.connection import bootstrap_servers
+from infra.credentials import CredentialError
+from infra.security import OPERATOR_PRINCIPAL
 from infra.settings import load_settings
 
 broker_app = typer.Typer(
@@ -24,6 +26,11 @@ broker_app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console(stderr=True)
+
+_SECURE_HELP = (
+    "The secure cluster (SASL SCRAM-SHA-512, ACLs, deny by default) on PENTAMETER_SECURE_BROKER_PORT "
+    "(default 9192), state in $PENTAMETER_HOME/broker-secure; it runs beside the plain one."
+)
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -37,15 +44,18 @@ def up(
         1, "--nodes", help="1 for development, 3 for a fault-tolerant quorum (RF 3, min ISR 2)."
     ),
     timeout: float = typer.Option(90.0, help="Seconds to wait for every broker to answer."),
+    secure: bool = typer.Option(False, "--secure", help=_SECURE_HELP),
 ) -> None:
     """Start the local cluster; does nothing if it already runs with the same shape.
 
     The first run fetches Apache Kafka jars with Maven into $PENTAMETER_HOME/kafka (git-ignored)
-    and formats KRaft storage; later runs reuse both.
+    and formats KRaft storage; later runs reuse both. With --secure, clients must authenticate
+    (`pentameter creds show PRINCIPAL`) and need ACLs (`pentameter acls apply`); the listener is
+    SASL_PLAINTEXT on loopback (authenticated, not encrypted).
     """
     if nodes not in (1, 3):
         raise typer.BadParameter("must be 1 or 3", param_hint="--nodes")
-    cluster = LocalCluster(load_settings())
+    cluster = LocalCluster(load_settings(), secure=secure)
     try:
         info = cluster.up(nodes, progress=lambda m: console.print(f"[dim]{m}[/]"), timeout=timeout)
     except BrokerError as exc:
@@ -59,9 +69,10 @@ def up(
 @broker_app.command()
 def down(
     wipe: bool = typer.Option(False, "--wipe", help="Also delete the cluster's data and configs."),
+    secure: bool = typer.Option(False, "--secure", help=_SECURE_HELP),
 ) -> None:
     """Stop the local nodes this tool started (found by pid file); other Kafkas are left alone."""
-    cluster = LocalCluster(load_settings())
+    cluster = LocalCluster(load_settings(), secure=secure)
     stopped = cluster.down(progress=lambda m: console.print(f"[dim]{m}[/]"), wipe=wipe)
     console.print(f"stopped {stopped} node(s)" if stopped else "no local node was running")
 
@@ -70,16 +81,26 @@ def down(
 def status(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead of a table."),
     timeout: float = typer.Option(5.0, help="Seconds to wait for the cluster to answer."),
+    secure: bool = typer.Option(False, "--secure", help=_SECURE_HELP + " Read as the operator."),
 ) -> None:
     """Read the live cluster through the Admin API: cluster id, brokers, reachability, version.
 
     Exits 1 when no broker answers.
     """
     settings = load_settings()
-    bootstrap = bootstrap_servers(settings)
-    cluster = LocalCluster(settings)
+    cluster = LocalCluster(settings, secure=secure)
+    extra: dict[str, str] | None = None
+    if secure:
+        try:
+            extra = cluster.client_config_for(OPERATOR_PRINCIPAL)
+        except CredentialError as exc:
+            raise _fail(exc) from exc
+        bootstrap = settings.bootstrap_servers or extra["bootstrap.servers"]
+        extra.pop("bootstrap.servers")
+    else:
+        bootstrap = bootstrap_servers(settings)
     try:
-        info = describe(bootstrap, timeout=timeout)
+        info = describe(bootstrap, timeout=timeout, extra=extra)
     except Exception as exc:
         if as_json:
             typer.echo(json.dumps({"bootstrap": bootstrap, "up": False, "error": str(exc)}))
@@ -117,9 +138,10 @@ def logs(
     node: int = typer.Option(1, "--node", help="Which node's log to show."),
     lines: int = typer.Option(50, "--lines", "-n", help="How many lines from the end."),
     follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines (Ctrl-C stops)."),
+    secure: bool = typer.Option(False, "--secure", help=_SECURE_HELP),
 ) -> None:
     """Show the server log of a local node."""
-    cluster = LocalCluster(load_settings())
+    cluster = LocalCluster(load_settings(), secure=secure)
     specs = [s.spec for s in cluster.nodes() if s.spec.node_id == node]
     if not specs:
         raise _fail(BrokerError(f"no local node {node}; has `pentameter broker up` run?"))

@@ -44,6 +44,11 @@ class Settings:
       point several clones at one cache to fetch once.
     - ``PENTAMETER_BROKER_PORT``: first client port of the local broker (default 9092); node ``i``
       listens on ``port + 2*i`` for clients and ``port + 2*i + 1`` for its controller.
+    - ``PENTAMETER_SECURE_BROKER_PORT``: first client port of the secure local broker (``broker up
+      --secure``: SASL SCRAM and ACLs), default 9192, laid out like the plain one; its state lives
+      in ``$PENTAMETER_HOME/broker-secure`` so both can run side by side.
+    - ``PENTAMETER_PRINCIPAL``: when set, every client connects to the secure cluster as this
+      principal (SASL SCRAM-SHA-512, password from the secure broker's credential store).
     - ``PENTAMETER_BROKER_HEAP``: Java heap per local node (default ``768m``).
     - ``PENTAMETER_TOPIC_PREFIX``: prepended to every topic name (default none), so several
       environments or test runs can share one cluster without seeing each other's records.
@@ -55,6 +60,8 @@ class Settings:
         default_factory=lambda: os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None
     )
     broker_port: int = field(default_factory=lambda: _env_int("PENTAMETER_BROKER_PORT", 9092))
+    secure_broker_port: int = field(default_factory=lambda: _env_int("PENTAMETER_SECURE_BROKER_PORT", 9192))
+    principal: str | None = field(default_factory=lambda: os.environ.get("PENTAMETER_PRINCIPAL") or None)
     broker_heap: str = field(default_factory=lambda: os.environ.get("PENTAMETER_BROKER_HEAP", "768m"))
 
     topic_prefix: str = field(default_factory=lambda: os.environ.get("PENTAMETER_TOPIC_PREFIX", ""))
@@ -71,6 +78,11 @@ class Settings:
     def broker_dir(self) -> Path:
         """Data, logs, configs and pid files of the local nodes."""
         return self.home / "broker"
+
+    @property
+    def secure_broker_dir(self) -> Path:
+        """The secure local cluster's nodes and its credential store (``credentials.json``, 0600)."""
+        return self.home / "broker-secure"
 
 
 def load_settings() -> Settings:

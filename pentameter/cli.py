@@ -15,6 +15,7 @@ from consumers.cli import partner_app, router_app
 from consumers.dlq_cli import dlq_app
 from infra.cli import broker_app
 from pentameter import demo
+from pentameter.acls_cli import acls_app, creds_app
 from pentameter.bench_route import bench_route
 from pentameter.status import status
 from pentameter.topics_cli import topics_app
@@ -44,6 +45,8 @@ audit_app.command(name="export")(audit_export)
 audit_app.command(name="verify-export")(verify_export_command)
 app.add_typer(topics_app, name="topics")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(acls_app, name="acls")
+app.add_typer(creds_app, name="creds")
 app.command(name="status")(status)
 demo.register(app)
 bench_app = typer.Typer(

@@ -25,6 +25,14 @@ from infra.broker.config import HOST, NodeSpec, plan_nodes, render_log4j2, rende
 from infra.broker.errors import ClusterMismatch, PortInUse, StartFailed, ToolMissing
 from infra.broker.jars import KAFKA_VERSION, ensure_jars
 from infra.broker.probe import ClusterInfo, answers, describe
+from infra.credentials import CredentialStore
+from infra.security import (
+    BROKER_PRINCIPAL,
+    OPERATOR_PRINCIPAL,
+    SCRAM_ITERATIONS,
+    SCRAM_MECHANISM,
+    sasl_client_config,
+)
 from infra.settings import Settings
 
 Progress = Callable[[str], None]
@@ -100,10 +108,33 @@ class NodeState:
 class LocalCluster:
     """The Kafka cluster this project runs on the local machine."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, secure: bool = False) -> None:
         self.settings = settings
-        self.root = settings.broker_dir
+        self.secure = secure
+        self.root = settings.secure_broker_dir if secure else settings.broker_dir
+        self.default_port = settings.secure_broker_port if secure else settings.broker_port
         self.state_file = self.root / "cluster.json"
+
+    # -- credentials (secure cluster only) -----------------------------------------------------
+    @property
+    def credentials(self) -> CredentialStore:
+        """The generated passwords of this cluster's principals (``credentials.json``, 0600)."""
+        return CredentialStore(self.root / "credentials.json")
+
+    def client_config_for(self, principal: str) -> dict[str, str]:
+        """Client settings to connect as ``principal`` (the plain cluster: no authentication)."""
+        if not self.secure:
+            return {"bootstrap.servers": self.bootstrap_servers()}
+        password = self.credentials.get(principal)
+        return sasl_client_config(self.bootstrap_servers(), principal, password)
+
+    def _probe_extra(self) -> dict[str, str] | None:
+        """What readiness probes add to authenticate (the operator on the secure cluster)."""
+        if not self.secure:
+            return None
+        config = self.client_config_for(OPERATOR_PRINCIPAL)
+        config.pop("bootstrap.servers")
+        return config
 
     # -- what is there -------------------------------------------------------------------------
     def recorded_shape(self) -> dict[str, object] | None:
@@ -125,7 +156,7 @@ class LocalCluster:
         """Comma-separated client addresses of the recorded nodes."""
         shape = self.recorded_shape()
         nodes = int(str(shape["nodes"])) if shape else 1
-        base = int(str(shape["base_port"])) if shape else self.settings.broker_port
+        base = int(str(shape["base_port"])) if shape else self.default_port
         return ",".join(n.bootstrap for n in plan_nodes(nodes, base, self.root))
 
     def is_up(self) -> bool:
@@ -165,30 +196,31 @@ class LocalCluster:
         java = java_command()
         progress(f"fetching Apache Kafka {KAFKA_VERSION} jars (cached after the first run)")
         libs = ensure_jars(self.settings.kafka_cache)
-        base_port = int(str(shape["base_port"])) if shape else self.settings.broker_port
+        base_port = int(str(shape["base_port"])) if shape else self.default_port
         specs = plan_nodes(node_count, base_port, self.root)
         cluster_id = str(shape["cluster_id"]) if shape else _new_cluster_id()
         to_start = [s for s in specs if self._live_pid(s) is None]
         for spec in to_start:
             for port in (spec.client_port, spec.controller_port):
                 if not _port_free(port):
+                    variable = "PENTAMETER_SECURE_BROKER_PORT" if self.secure else "PENTAMETER_BROKER_PORT"
                     raise PortInUse(
                         f"port {port} on {HOST} is in use by another process; stop it or set "
-                        f"PENTAMETER_BROKER_PORT to a free range (node {spec.node_id} needs "
+                        f"{variable} to a free range (node {spec.node_id} needs "
                         f"{spec.client_port} and {spec.controller_port})"
                     )
         self.root.mkdir(parents=True, exist_ok=True)
-        self.state_file.write_text(
-            json.dumps(
-                {
-                    "cluster_id": cluster_id,
-                    "nodes": node_count,
-                    "base_port": base_port,
-                    "kafka_version": KAFKA_VERSION,
-                },
-                indent=2,
-            )
-        )
+        recorded: dict[str, object] = {
+            "cluster_id": cluster_id,
+            "nodes": node_count,
+            "base_port": base_port,
+            "kafka_version": KAFKA_VERSION,
+        }
+        if self.secure:
+            os.chmod(self.root, 0o700)
+            recorded["secure"] = True
+            self.credentials.ensure(BROKER_PRINCIPAL, OPERATOR_PRINCIPAL)
+        self.state_file.write_text(json.dumps(recorded, indent=2))
         for spec in to_start:
             self._write_config(spec, specs)
             if not (spec.data_dir / "meta.properties").exists():
@@ -202,7 +234,12 @@ class LocalCluster:
 
     def _write_config(self, spec: NodeSpec, specs: list[NodeSpec]) -> None:
         spec.directory.mkdir(parents=True, exist_ok=True)
-        spec.config_file.write_text(render_server_properties(spec, specs))
+        password = self.credentials.get(BROKER_PRINCIPAL) if self.secure else None
+        text = render_server_properties(spec, specs, broker_password=password)
+        fd = os.open(spec.config_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.chmod(spec.config_file, 0o600)
         (spec.directory / "log4j2.properties").write_text(render_log4j2(spec))
 
     def _java_base(self, java: str, libs: Path, spec: NodeSpec) -> list[str]:
@@ -229,11 +266,21 @@ class LocalCluster:
             str(spec.config_file),
             "--ignore-formatted",
         ]
+        secrets: list[str] = []
+        if self.secure:
+            # The operators' SCRAM credentials must exist before the brokers talk to each other.
+            for principal, password in self.credentials.ensure(BROKER_PRINCIPAL, OPERATOR_PRINCIPAL).items():
+                secrets.append(password)
+                cmd += [
+                    "--add-scram",
+                    f"{SCRAM_MECHANISM}=[name={principal},iterations={SCRAM_ITERATIONS},password={password}]",
+                ]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
-            raise StartFailed(
-                f"formatting storage of node {spec.node_id} failed:\n{proc.stdout}{proc.stderr}"
-            )
+            output = f"{proc.stdout}{proc.stderr}"
+            for secret in secrets:
+                output = output.replace(secret, "***")
+            raise StartFailed(f"formatting storage of node {spec.node_id} failed:\n{output}")
 
     def _start(self, java: str, libs: Path, spec: NodeSpec) -> None:
         """Spawn the node in its own session, detached: it outlives the command that started it."""
@@ -259,6 +306,7 @@ class LocalCluster:
         """Block until the cluster lists ``node_count`` reachable brokers, or fail with logs."""
         deadline = time.monotonic() + timeout
         bootstrap = self.bootstrap_servers()
+        extra = self._probe_extra()
         last_error = ""
         while time.monotonic() < deadline:
             for state in self.nodes():
@@ -268,9 +316,9 @@ class LocalCluster:
                         f"node {state.spec.node_id} exited during start-up; its log ends with:\n"
                         f"{log_tail(state.spec.log_file)}\n{stdout_tail}"
                     )
-            if answers(bootstrap, timeout=2.0):
+            if answers(bootstrap, timeout=2.0, extra=extra):
                 try:
-                    info = describe(bootstrap, timeout=5.0)
+                    info = describe(bootstrap, timeout=5.0, extra=extra)
                 except Exception as exc:  # the cluster is still electing; keep waiting
                     last_error = str(exc)
                 else:

@@ -1,0 +1,194 @@
+"""`pentameter acls plan|apply` and `pentameter creds show`: who may do what on the secure cluster.
+
+The ACLs are derived from the partner registry and the runtime (topic prefix, router group and
+transactional ids), so they live here, above ``infra``:
+
+- ``agency-<id>`` may WRITE and DESCRIBE its own ingress topic only, and READ the governance
+  topic. Idempotent producing needs no cluster grant: since Kafka 3.0 WRITE on a topic is enough
+  for ``InitProducerId`` without a transactional id (KIP-679).
+- ``router`` may READ every ingress topic and its consumer group, WRITE every partner topic, the
+  audit and the dead-letter topics, WRITE and DESCRIBE its transactional ids (prefix
+  ``<group>-worker-``), and READ and WRITE the governance topic (it publishes the catalogue).
+- ``partner-<id>`` may READ its own topic only, with its own consumer group
+  (``<prefix>pentameter-partner-<id>`` or a group starting ``<prefix>pentameter-partner-<id>-``),
+  and READ the governance topic.
+- ``operator`` and the brokers' ``broker`` are super users (server.properties), so have no ACLs.
+
+``apply`` also creates the SCRAM credential of every principal that has none yet (the password is
+generated into the secure broker's 0600 credential store) and removes every ACL on the cluster
+that this derivation does not grant.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from confluent_kafka.admin import AdminClient
+from rich.console import Console
+
+from consumers.runtime import Runtime, build_runtime
+from infra.acls import Acl, AclPlan, actual_acls, apply_plan, diff, existing_scram_users, user
+from infra.broker.local import LocalCluster
+from infra.connection import principal_config
+from infra.credentials import CredentialError
+from infra.security import OPERATOR_PRINCIPAL, SUPER_USERS
+from infra.settings import Settings, load_settings
+from infra.topics import GOVERNANCE_TOPIC
+
+EXIT_CHANGES_PENDING = 2
+ROUTER_PRINCIPAL = "router"
+
+
+def agency_principal(agency: str) -> str:
+    return f"agency-{agency}"
+
+
+def partner_principal(partner: str) -> str:
+    return f"partner-{partner}"
+
+
+def principals(runtime: Runtime) -> list[str]:
+    """Every client principal of the deployment (the super users are not included)."""
+    agencies = sorted(agency_principal(a) for a in set(runtime.ingress_topics.values()))
+    partners = sorted(partner_principal(p) for p in runtime.partner_topics)
+    return [*agencies, *partners, ROUTER_PRINCIPAL]
+
+
+def _topic(who: str, name: str, *operations: str) -> list[Acl]:
+    return [Acl(user(who), "TOPIC", "LITERAL", name, op) for op in operations]
+
+
+def desired_acls(runtime: Runtime) -> set[Acl]:
+    """The ACLs of the deployment (see the module doc)."""
+    governance = runtime.topic(GOVERNANCE_TOPIC)
+    acls: set[Acl] = set()
+    for topic, agency in runtime.ingress_topics.items():
+        who = agency_principal(agency)
+        acls.update(_topic(who, topic, "WRITE", "DESCRIBE"))
+        acls.update(_topic(who, governance, "READ", "DESCRIBE"))
+    for partner, topic in runtime.partner_topics.items():
+        who = partner_principal(partner)
+        group = runtime.topic(f"pentameter-partner-{partner}")
+        acls.update(_topic(who, topic, "READ", "DESCRIBE"))
+        acls.update(_topic(who, governance, "READ", "DESCRIBE"))
+        acls.add(Acl(user(who), "GROUP", "LITERAL", group, "READ"))
+        acls.add(Acl(user(who), "GROUP", "PREFIXED", f"{group}-", "READ"))
+    settings = runtime.router_settings()
+    router = ROUTER_PRINCIPAL
+    for topic in runtime.ingress_topics:
+        acls.update(_topic(router, topic, "READ", "DESCRIBE"))
+    outputs = [*runtime.partner_topics.values(), settings.audit_topic, settings.dead_letter_topic]
+    for topic in outputs:
+        acls.update(_topic(router, topic, "WRITE", "DESCRIBE"))
+    acls.update(_topic(router, governance, "READ", "WRITE", "DESCRIBE"))
+    acls.add(Acl(user(router), "GROUP", "LITERAL", settings.group_id, "READ"))
+    for op in ("WRITE", "DESCRIBE"):
+        acls.add(Acl(user(router), "TRANSACTIONAL_ID", "PREFIXED", f"{settings.group_id}-worker-", op))
+    return acls
+
+
+def operator_admin(settings: Settings) -> AdminClient:
+    """An Admin client authenticated as the operator (a super user)."""
+    return AdminClient({**principal_config(OPERATOR_PRINCIPAL, settings), "socket.timeout.ms": "10000"})
+
+
+def compute_plan(runtime: Runtime, admin: AdminClient) -> AclPlan:
+    """The difference between the derived ACLs (and SCRAM users) and the cluster's."""
+    return diff(desired_acls(runtime), actual_acls(admin), principals(runtime), existing_scram_users(admin))
+
+
+def plan_report(plan: AclPlan) -> dict[str, Any]:
+    return {
+        "create": [a.describe() for a in plan.create],
+        "delete": [a.describe() for a in plan.delete],
+        "new_users": list(plan.new_users),
+    }
+
+
+acls_app = typer.Typer(
+    help=(
+        "ACLs of the secure cluster as code, derived from the partner registry: each agency writes "
+        "only its ingress topic, each partner reads only its own topic, the router reads ingress and "
+        "writes partner, audit and dead-letter topics. Connects as the operator."
+    ),
+    no_args_is_help=True,
+)
+creds_app = typer.Typer(help="Credentials of the secure cluster's principals.", no_args_is_help=True)
+console = Console(stderr=True, highlight=False)
+
+
+def _print_plan(plan: AclPlan) -> None:
+    out = Console(highlight=False)
+    for name in plan.new_users:
+        out.print(f"[green]+ user[/] {name} (SCRAM-SHA-512 credential)")
+    for acl in plan.create:
+        out.print(f"[green]+ allow[/] {acl.describe()}")
+    for acl in plan.delete:
+        out.print(f"[red]- remove[/] {acl.describe()}")
+    if plan.empty:
+        out.print("no difference: the cluster's ACLs and users match the registry")
+
+
+def _session() -> tuple[Runtime, AdminClient]:
+    settings = load_settings()
+    try:
+        admin = operator_admin(settings)
+    except CredentialError as exc:
+        console.print(f"[red]error:[/] {exc}; has `pentameter broker up --secure` run?")
+        raise typer.Exit(code=2) from exc
+    return build_runtime(settings), admin
+
+
+@acls_app.command()
+def plan(as_json: bool = typer.Option(False, "--json", help="Print a JSON object.")) -> None:
+    """Show the ACLs and users to create and the ACLs to remove; exit 2 when there are any."""
+    runtime, admin = _session()
+    result = compute_plan(runtime, admin)
+    if as_json:
+        typer.echo(json.dumps(plan_report(result), indent=2))
+    else:
+        _print_plan(result)
+    if not result.empty:
+        raise typer.Exit(code=EXIT_CHANGES_PENDING)
+
+
+@acls_app.command()
+def apply() -> None:
+    """Create missing users and ACLs and remove ACLs the registry does not grant."""
+    runtime, admin = _session()
+    result = compute_plan(runtime, admin)
+    _print_plan(result)
+    if result.empty:
+        return
+    store = LocalCluster(runtime.settings, secure=True).credentials
+    passwords = store.ensure(*result.new_users) if result.new_users else {}
+    apply_plan(admin, result, passwords)
+    after = compute_plan(runtime, admin)
+    if not after.empty:
+        console.print("[red]the cluster still differs after apply[/]")
+        raise typer.Exit(code=1)
+    console.print(
+        f"applied: {len(result.new_users)} user(s), {len(result.create)} ACL(s) added, "
+        f"{len(result.delete)} removed"
+    )
+
+
+@creds_app.command()
+def show(principal: str = typer.Argument(..., help="e.g. agency-police.met, partner-sca, router")) -> None:
+    """Print the client settings (with the password) to connect as PRINCIPAL, as JSON."""
+    settings = load_settings()
+    store = LocalCluster(settings, secure=True).credentials
+    try:
+        if principal not in store.principals():
+            known = set(principals(build_runtime(settings))) | set(SUPER_USERS)
+            if principal not in known:
+                raise CredentialError(f"unknown principal {principal!r}")
+            store.ensure(principal)
+            console.print(f"note: new credential for {principal}; run `pentameter acls apply` to create it")
+        config = principal_config(principal, settings)
+    except CredentialError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(code=2) from exc
+    typer.echo(json.dumps(config, indent=2))

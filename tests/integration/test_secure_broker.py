@@ -1,0 +1,257 @@
+"""The secure local cluster refuses what the registry does not grant: a real Kafka with SASL SCRAM
+and ACLs, started on its own ports and state directory for this module and stopped at the end."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
+from confluent_kafka.admin import AdminClient
+from typer.testing import CliRunner
+
+from consumers.runtime import Runtime, build_runtime
+from infra.acls import Acl, AclPlan, apply_plan
+from infra.broker.local import LocalCluster
+from infra.connection import principal_config
+from infra.settings import load_settings
+from infra.topics import ensure_topics
+from pentameter.acls_cli import acls_app, agency_principal, creds_app, partner_principal
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+
+
+def _free_base_port(span: int = 2) -> int:
+    for start in range(29200, 29900, 10):
+        try:
+            for port in range(start, start + span):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return start
+    raise RuntimeError("no free port range")
+
+
+def _cli() -> typer.Typer:
+    app = typer.Typer()
+    app.add_typer(acls_app, name="acls")
+    app.add_typer(creds_app, name="creds")
+    return app
+
+
+@dataclass
+class Secure:
+    cluster: LocalCluster
+    runtime: Runtime
+    home: Path
+    app: typer.Typer
+
+    def config(self, principal: str) -> dict[str, Any]:
+        return principal_config(principal, self.runtime.settings)
+
+
+@pytest.fixture(scope="module")
+def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secure]:
+    cache = load_settings().kafka_cache
+    home = tmp_path_factory.mktemp("secure-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PENTAMETER_KAFKA_CACHE", str(cache))
+        mp.setenv("PENTAMETER_HOME", str(home))
+        mp.setenv("PENTAMETER_SECURE_BROKER_PORT", str(_free_base_port()))
+        mp.setenv("PENTAMETER_BROKER_HEAP", "384m")
+        for name in ("KAFKA_BOOTSTRAP_SERVERS", "PENTAMETER_PRINCIPAL", "PENTAMETER_TOPIC_PREFIX"):
+            mp.delenv(name, raising=False)
+        settings = load_settings()
+        cluster = LocalCluster(settings, secure=True)
+        try:
+            cluster.up(1, timeout=90)
+            runtime = build_runtime(settings)
+            admin = AdminClient(principal_config("operator", settings))
+            ensure_topics(admin, runtime.topic_specs())
+            app = _cli()
+            result = CliRunner().invoke(app, ["acls", "apply"])
+            assert result.exit_code == 0, result.output
+            yield Secure(cluster, runtime, home, app)
+        finally:
+            cluster.down(wipe=True)
+
+
+def _partners(runtime: Runtime) -> tuple[tuple[str, str], tuple[str, str]]:
+    items = sorted(runtime.partner_topics.items())
+    return items[0], items[1]
+
+
+def _first_error(consumer: Consumer, seconds: float = 20.0) -> KafkaError | None:
+    for _ in range(int(seconds * 2)):
+        message = consumer.poll(0.5)
+        if message is not None and message.error() is not None:
+            error: KafkaError = message.error()
+            return error
+    return None
+
+
+def _produce(config: dict[str, Any], topic: str, value: bytes) -> KafkaError | None:
+    outcome: list[KafkaError | None] = []
+    producer = Producer({**config, "enable.idempotence": True, "acks": "all", "message.timeout.ms": 15000})
+    producer.produce(topic, value=value, on_delivery=lambda err, _msg: outcome.append(err))
+    producer.flush(20)
+    assert outcome, "no delivery report"
+    return outcome[0]
+
+
+def test_partner_cannot_read_another_partners_topic(secure: Secure) -> None:
+    (partner_a, _), (_, topic_b) = _partners(secure.runtime)
+    consumer = Consumer(
+        {
+            **secure.config(partner_principal(partner_a)),
+            "group.id": secure.runtime.topic(f"pentameter-partner-{partner_a}"),
+            "auto.offset.reset": "earliest",
+        }
+    )
+    try:
+        consumer.subscribe([topic_b])
+        error = _first_error(consumer)
+    finally:
+        consumer.close()
+    assert error is not None, "the broker let a partner read another partner's topic"
+    assert error.code() in (KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_FAILED)
+
+
+def test_partner_cannot_use_another_partners_group(secure: Secure) -> None:
+    (partner_a, topic_a), (partner_b, _) = _partners(secure.runtime)
+    consumer = Consumer(
+        {
+            **secure.config(partner_principal(partner_a)),
+            "group.id": secure.runtime.topic(f"pentameter-partner-{partner_b}"),
+            "auto.offset.reset": "earliest",
+        }
+    )
+    try:
+        consumer.subscribe([topic_a])
+        error = _first_error(consumer)
+    finally:
+        consumer.close()
+    assert error is not None and error.code() == KafkaError.GROUP_AUTHORIZATION_FAILED
+
+
+def test_agency_cannot_write_a_partner_topic(secure: Secure) -> None:
+    agency = sorted(set(secure.runtime.ingress_topics.values()))[0]
+    (_, partner_topic), _ = _partners(secure.runtime)
+    error = _produce(secure.config(agency_principal(agency)), partner_topic, b"forged")
+    assert error is not None and error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
+
+
+def test_agency_cannot_write_another_agencys_ingress(secure: Secure) -> None:
+    topics = sorted(secure.runtime.ingress_topics.items())
+    (_, agency_a), (topic_b, _) = topics[0], topics[1]
+    error = _produce(secure.config(agency_principal(agency_a)), topic_b, b"forged")
+    assert error is not None and error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
+
+
+def test_wrong_password_is_refused(secure: Secure) -> None:
+    config = {**secure.config("router"), "sasl.password": "not-the-password"}
+    errors: list[KafkaError] = []
+    admin = AdminClient({**config, "error_cb": errors.append})
+    with pytest.raises(KafkaException):
+        admin.list_topics(timeout=5)
+    admin.poll(1)  # error callbacks are served by poll
+    assert any(e.code() == KafkaError._AUTHENTICATION for e in errors), errors
+
+
+def test_agency_writes_its_ingress_and_partner_reads_its_topic(secure: Secure) -> None:
+    ingress, agency = sorted(secure.runtime.ingress_topics.items())[0]
+    assert _produce(secure.config(agency_principal(agency)), ingress, b"report") is None
+
+    (partner, topic), _ = _partners(secure.runtime)
+    marker = uuid.uuid4().hex.encode()
+    assert _produce(secure.config("router"), topic, marker) is None
+    consumer = Consumer(
+        {
+            **secure.config(partner_principal(partner)),
+            "group.id": secure.runtime.topic(f"pentameter-partner-{partner}"),
+            "auto.offset.reset": "earliest",
+        }
+    )
+    seen: list[bytes] = []
+    try:
+        consumer.subscribe([topic])
+        for _ in range(60):
+            message = consumer.poll(0.5)
+            if message is None:
+                continue
+            assert message.error() is None, message.error()
+            seen.append(message.value())
+            if marker in seen:
+                break
+    finally:
+        consumer.close()
+    assert marker in seen
+
+
+def test_router_transactions_only_under_its_own_ids(secure: Secure) -> None:
+    settings = secure.runtime.router_settings()
+    (_, partner_topic), _ = _partners(secure.runtime)
+    config = secure.config("router")
+    producer = Producer({**config, "transactional.id": settings.transactional_id})
+    producer.init_transactions(20)
+    producer.begin_transaction()
+    producer.produce(partner_topic, value=b"routed")
+    producer.produce(settings.audit_topic, value=b"entry")
+    producer.commit_transaction(20)
+
+    rogue = Producer({**config, "transactional.id": f"rogue-{uuid.uuid4().hex[:6]}"})
+    with pytest.raises(KafkaException) as refused:
+        rogue.init_transactions(20)
+    assert refused.value.args[0].code() == KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+
+
+def test_acls_plan_is_empty_after_apply_and_stray_grants_are_removed(secure: Secure) -> None:
+    runner = CliRunner()
+    clean = runner.invoke(secure.app, ["acls", "plan", "--json"])
+    assert clean.exit_code == 0, clean.output
+    assert json.loads(clean.stdout) == {"create": [], "delete": [], "new_users": []}
+
+    (partner_a, _), (_, topic_b) = _partners(secure.runtime)
+    stray = Acl(f"User:{partner_principal(partner_a)}", "TOPIC", "LITERAL", topic_b, "READ")
+    admin = AdminClient(secure.config("operator"))
+    apply_plan(admin, AclPlan(create=(stray,), delete=()), {})
+    pending = runner.invoke(secure.app, ["acls", "plan", "--json"])
+    assert pending.exit_code == 2
+    assert json.loads(pending.stdout)["delete"] == [stray.describe()]
+
+    assert runner.invoke(secure.app, ["acls", "apply"]).exit_code == 0
+    again = runner.invoke(secure.app, ["acls", "plan"])
+    assert again.exit_code == 0 and "no difference" in again.stdout
+
+
+def test_creds_show_and_the_secrets_stay_private(secure: Secure) -> None:
+    result = CliRunner().invoke(secure.app, ["creds", "show", "router"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert set(shown) == {
+        "bootstrap.servers",
+        "security.protocol",
+        "sasl.mechanism",
+        "sasl.username",
+        "sasl.password",
+    }
+    assert shown["security.protocol"] == "SASL_PLAINTEXT" and shown["sasl.mechanism"] == "SCRAM-SHA-512"
+    assert AdminClient(shown).list_topics(timeout=10).topics
+
+    store = secure.cluster.credentials.path
+    assert stat.S_IMODE(os.stat(store).st_mode) == 0o600
+    passwords = json.loads(store.read_text()).values()
+    for node in secure.cluster.nodes():
+        assert stat.S_IMODE(os.stat(node.spec.config_file).st_mode) == 0o600
+        logs = node.spec.log_file.read_text(errors="replace")
+        assert not any(p in logs for p in passwords)
