@@ -260,8 +260,7 @@ class LocalCluster:
             *self._java_base(java, libs, spec),
             "kafka.tools.StorageTool",
             "format",
-            "-t",
-            cluster_id,
+            f"--cluster-id={cluster_id}",  # one token: a random id may start with "-"
             "-c",
             str(spec.config_file),
             "--ignore-formatted",

@@ -69,3 +69,16 @@ def test_failed_start_shows_the_log_tail(tmp_path: Path, kafka_bootstrap: str) -
         cluster.up(1, timeout=30)
     assert "Invalid maximum heap size" in str(failure.value) or "not-a-size" in str(failure.value)
     cluster.down()
+
+
+@pytest.mark.kafka
+def test_cluster_id_starting_with_a_dash_formats_and_starts(
+    tmp_path: Path, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one random id in 64 starts with "-", which the storage tool would read as an option
+    monkeypatch.setattr("infra.broker.local._new_cluster_id", lambda: "-" + "A" * 21)
+    cluster = LocalCluster(_isolated(tmp_path, _free_port_pair()))
+    try:
+        assert cluster.up(1, timeout=60).cluster_id == "-" + "A" * 21
+    finally:
+        cluster.down(wipe=True)
