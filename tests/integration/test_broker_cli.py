@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,13 @@ from typer.testing import CliRunner
 from infra.broker.jars import KAFKA_VERSION
 from infra.settings import load_settings
 from pentameter.cli import app
+from tests.support.ports import free_port_range
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 
 def _free_base_port(span: int = 6) -> int:
-    for start in range(29100, 29900, 10):
-        try:
-            for port in range(start, start + span):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return start
-    raise RuntimeError("no free port range")
+    return free_port_range(span, first=29100)
 
 
 def test_three_node_cluster_lifecycle(

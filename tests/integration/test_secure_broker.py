@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import stat
 import uuid
 from collections.abc import Iterator
@@ -26,20 +25,13 @@ from infra.connection import principal_config
 from infra.settings import load_settings
 from infra.topics import ensure_topics
 from pentameter.acls_cli import acls_app, agency_principal, creds_app, partner_principal
+from tests.support.ports import free_port_range
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 
 def _free_base_port(span: int = 2) -> int:
-    for start in range(29200, 29900, 10):
-        try:
-            for port in range(start, start + span):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return start
-    raise RuntimeError("no free port range")
+    return free_port_range(span, first=29200)
 
 
 def _cli() -> typer.Typer:
