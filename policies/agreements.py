@@ -85,25 +85,6 @@ SHARING_PURPOSES = (
 )
 """Fallback list of SharingPurpose symbols (the catalogue's enum is used when present)."""
 
-_TOP_KEYS = {
-    "id",
-    "version",
-    "title",
-    "partner",
-    "parties",
-    "purposes",
-    "regime",
-    "lawful_basis",
-    "valid_from",
-    "valid_to",
-    "retention",
-    "onward_sharing",
-    "security",
-    "subject_access",
-    "breach",
-    "notes",
-    "events",
-}
 _REQUIRED = (
     "id",
     "version",
@@ -119,6 +100,7 @@ _REQUIRED = (
     "onward_sharing",
     "events",
 )
+_TOP_KEYS = {*_REQUIRED, "security", "subject_access", "breach", "notes"}
 _BASIS_KEYS = {"law_enforcement", "sensitive_processing", "article_6", "article_9", "article_10"}
 _EVENT_KEYS = {"purposes", "when", "fields", "notes"}
 _CASE_KEYS = {"transform", "when", "keep_last", "to", "normalise", "notes"}

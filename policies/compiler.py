@@ -855,19 +855,10 @@ class Plan:
             "onward_sharing_permitted": facts.onward_ok,
             "restrictions": list(facts.restrictions),
         }
-        if not ctx.withheld:
-            return Delivery(
-                pid,
-                self._topic,
-                self._agreement_id,
-                self._agreement_version,
-                out,
-                self.schema_name,
-                self.fingerprint,
-                self.released,
-                self.withheld,
-            )
-        dynamic = tuple(dict.fromkeys(ctx.withheld))
+        released, withheld = self.released, self.withheld
+        if ctx.withheld:  # values withheld by this record's own facts, on top of the plan's
+            dynamic = tuple(dict.fromkeys(ctx.withheld))
+            released, withheld = self._released_without(dynamic), withheld + dynamic
         return Delivery(
             pid,
             self._topic,
@@ -876,8 +867,8 @@ class Plan:
             out,
             self.schema_name,
             self.fingerprint,
-            self._released_without(dynamic),
-            self.withheld + dynamic,
+            released,
+            withheld,
         )
 
     def _restricted(self, facts: EventFacts) -> Denial | None:
