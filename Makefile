@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint typecheck unit integration broker-up broker-down clean
+.PHONY: setup demo test test-faults browser lint typecheck unit integration broker-up broker-down clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +15,25 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)  ## virtual environment, dependencies, Kafka jars, running broker
 	$(BIN)/pentameter broker up
 
-demo: setup  ## the end-to-end demo on the local broker
-	$(BIN)/pentameter demo
+# SECURE=1: the demo on the secure broker (SASL SCRAM, ACLs), every component as its own principal.
+SECURE ?=
+CHROMIUM ?= /usr/bin/chromium
 
-test: $(STAMP) lint typecheck  ## lint, type-check, unit and integration tests (starts the broker)
+demo: setup  ## the end-to-end demo on the local broker (SECURE=1: on the secure broker)
+	$(BIN)/pentameter demo $(if $(filter 1 yes true,$(SECURE)),--secure,)
+
+test: $(STAMP) lint typecheck browser  ## lint, type-check, every test (starts the brokers it needs)
 	$(BIN)/pytest
+
+test-faults: $(STAMP)  ## only the fault-injection suite (three-node cluster; also part of `make test`)
+	$(BIN)/pytest -m faults
+
+# Debian's Chromium and ChromeDriver drive the dashboard's browser test; installed when missing.
+browser:
+	@test -x $(CHROMIUM) && test -x /usr/bin/chromedriver || \
+	  { apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }; }
+	@$(CHROMIUM) --version 2>/dev/null | head -1
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
