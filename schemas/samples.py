@@ -26,7 +26,7 @@ def _envelope(event_type: str, n: int, **overrides: Any) -> Record:
         "event_id": uuid.UUID(f"7f1c6a8e-0000-4000-8000-{n:012d}"),
         "event_type": event_type,
         "schema_version": 1,
-        "origin_agency": "gloucestershire-police",
+        "origin_agency": "police.gloucestershire",
         "occurred_at": _OCCURRED,
         "recorded_at": _RECORDED,
         "case_id": "OP-PENTAMETER2-0042",
@@ -106,7 +106,7 @@ def _account(entity_id: str) -> Record:
 
 
 def _first_responder() -> Record:
-    return {"agency_id": "gloucestershire-police", "organisation_type": "POLICE"}
+    return {"agency_id": "police.gloucestershire", "organisation_type": "POLICE"}
 
 
 def intelligence_report() -> Record:
@@ -120,7 +120,7 @@ def intelligence_report() -> Record:
             "handling_code": "C",
         },
         "handling_conditions": {
-            "recipients": ["ukhtc", "avon-and-somerset-police"],
+            "recipients": ["nca.ukhtc", "police.avon_and_somerset"],
             "purposes": ["PREVENTION_AND_DETECTION_OF_CRIME", "SAFEGUARDING"],
             "conditions": ["Not to be used as evidence without reference to the originator."],
         },

@@ -30,7 +30,7 @@ Draw = Callable[[st.SearchStrategy[Any]], Any]
 NATIONALITIES = ("GBR", "ROU", "ALB", "VNM", "NGA", "CHN", "POL", "SVK", "ERI", "LTU")
 POSTCODES = ("GL1 2AB", "BS1 4DJ", "SW1A 1AA", "M1 1AE", "B33 8TH", "CR2 6XH", "DN551PT")
 LANGUAGES = ("ro", "sq", "vi", "en", "pl", "zh", "ti", "lt")
-AGENCIES = ("gloucestershire-police", "metropolitan-police", "ukhtc", "nca", "salvation-army")
+AGENCIES = ("police.gloucestershire", "police.metropolitan", "nca.ukhtc", "border.intel", "ngo.poppy")
 
 EARLIEST = datetime(2000, 1, 1)
 LATEST = datetime(2030, 12, 31)
