@@ -3,7 +3,7 @@
 Data flow (each arrow a Kafka topic; the internal ones carry the app id as their prefix)::
 
     ncc partner topic --ingest--> figure-updates (key: metric|force|region|week) --count--> figures table
-                            \\--> sightings (key: kind|token) --detect--> links table + pentameter.links
+                            \\--> sightings (key: kind|token[|profile]) --detect--> links + pentameter.links
 
 ``ingest`` decodes every record with the partner SDK (router provenance checked; a record that
 fails is logged and counted, never used). Re-keying by figure and by token puts each table key on
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import faust
@@ -120,9 +120,10 @@ def create_app(
             picture.records += 1
             for key, amount in figures.increments(item.record):
                 await updates.send(key=key, value=amount)
-            sighting = links.Sighting.of(item.record).as_dict()
-            for kind, token in links.mentions(item.record):
-                await sightings.send(key=f"{kind}|{token}", value={"kind": kind, "token": token, **sighting})
+            found = links.mentions(item.record)
+            sighting = links.Sighting.of(item.record, found).as_dict()
+            for mention in found:
+                await sightings.send(key=mention.key, value={"mention": asdict(mention), **sighting})
 
     @app.agent(updates)
     async def count(stream: Any) -> None:
@@ -132,18 +133,18 @@ def create_app(
     @app.agent(sightings)
     async def detect(stream: Any) -> None:
         async for key, value in stream.items():
-            kind, token = value.pop("kind"), value.pop("token")
-            state, alert = links.observe(link_table.get(key), kind, token, value)
+            mention = links.Mention(**value.pop("mention"))
+            state, alert = links.observe(link_table.get(key), mention, value)
             link_table[key] = state
             if alert is not None:
                 picture.recent.appendleft(alert)
-                await alerts.send(key=token.encode(), value=alert)
+                await alerts.send(key=mention.token.encode(), value=alert)
 
     def current_figures() -> dict[str, Any]:
         return figures.summarise(list(figure_table.items()))
 
     def current_links() -> list[dict[str, Any]]:
-        linked = [dict(s) for s in link_table.values() if s and len(s["forces"]) >= 2]
+        linked = [dict(s) for s in link_table.values() if links.is_link(s)]
         return sorted(linked, key=lambda s: (str(s["last_seen"] or ""), s["token"]), reverse=True)
 
     @app.page("/api/figures")
