@@ -9,21 +9,62 @@ marked retired, so events signed or encrypted before a rotation stay readable:
       agencies/<agency>/current                 name of the key that signs now
       partners/<partner>/<key-hash>.x25519      private decryption key (32 raw bytes)
       partners/<partner>/current
+      partners/<partner>/revoked                marker: keys destroyed, none is ever made again
 
-Only this module touches key files; callers get key objects or lookups.
+The router signs with the identity ``router`` (``agencies/router/``). Revoking a partner destroys
+its private keys here (crypto-shredding): what this store held can no longer be decrypted with it.
+A copy of a private key taken out of the store before (an export, a backup) is beyond that reach.
+
+Only this module touches key files; callers get key objects or lookups (``list_keys`` names keys
+without ever reading private material into its result).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from schemas.provenance import key_id_for
+
+_OWNER = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+SIGNING = "signing"
+ENCRYPTION = "encryption"
+
+
+class KeyRevoked(KeyError):
+    """The partner was revoked: its keys were destroyed and no new one may be made."""
+
+
+@dataclass(frozen=True, order=True)
+class KeyInfo:
+    """What may be shown about a key: never its private bytes."""
+
+    kind: str  # SIGNING (Ed25519) or ENCRYPTION (X25519)
+    owner: str  # agency id, ``router``, or partner id
+    key_id: str  # ``<owner>:<hash of the public key>``, as in headers and ciphertexts
+    current: bool
+    created: float  # file modification time (seconds since the epoch)
+
+
+def _check_owner(owner: str) -> str:
+    if not _OWNER.match(owner):
+        raise ValueError(f"{owner!r} is not a valid agency or partner id (lower case, digits, '._-')")
+    return owner
+
+
+def _write_current(directory: Path, name: str) -> None:
+    """Point ``current`` at ``name`` atomically, so a reader never sees a half-written name."""
+    tmp = directory / "current.tmp"
+    tmp.write_text(name + "\n")
+    os.replace(tmp, directory / "current")
 
 
 def _write_secret(path: Path, data: bytes) -> None:
@@ -45,7 +86,7 @@ class KeyStore:
 
     # -- agency signing keys -------------------------------------------------------------------
     def _agency_dir(self, agency: str) -> Path:
-        return self.root / "agencies" / agency
+        return self.root / "agencies" / _check_owner(agency)
 
     def signing_key(self, agency: str) -> Ed25519PrivateKey:
         """The agency's current signing key, created if the agency has none yet."""
@@ -61,7 +102,7 @@ class KeyStore:
         name = f"{_short_hash(key.public_key().public_bytes_raw())}.ed25519"
         directory = self._agency_dir(agency)
         _write_secret(directory / name, key.private_bytes_raw())
-        (directory / "current").write_text(name + "\n")
+        _write_current(directory, name)
         return key
 
     def agency_public_keys(self, agency: str) -> Iterator[Ed25519PublicKey]:
@@ -85,7 +126,7 @@ class KeyStore:
         def lookup(key_id: str) -> Ed25519PublicKey | None:
             if key_id not in known:
                 agency = key_id.rsplit(":", 1)[0]
-                if not agency or "/" in agency or agency.startswith("."):
+                if not _OWNER.match(agency):  # an id from an untrusted header names no file
                     return None
                 known.update(self.trusted_signing_keys([agency]))
             return known.get(key_id)
@@ -102,10 +143,19 @@ class KeyStore:
 
     # -- partner encryption keys ---------------------------------------------------------------
     def _partner_dir(self, partner: str) -> Path:
-        return self.root / "partners" / partner
+        return self.root / "partners" / _check_owner(partner)
+
+    def partner_revoked(self, partner: str) -> bool:
+        """True once ``destroy_partner_keys`` ran for ``partner``."""
+        return (self._partner_dir(partner) / "revoked").exists()
+
+    def _refuse_revoked(self, partner: str) -> None:
+        if self.partner_revoked(partner):
+            raise KeyRevoked(f"partner {partner!r} was revoked: its keys were destroyed")
 
     def partner_private_key(self, partner: str, key_id: str | None = None) -> X25519PrivateKey:
         """The partner's current decryption key, or the one named ``key_id`` (after rotation)."""
+        self._refuse_revoked(partner)
         directory = self._partner_dir(partner)
         current = directory / "current"
         if key_id is None:
@@ -126,9 +176,51 @@ class KeyStore:
 
     def rotate_partner_key(self, partner: str) -> X25519PrivateKey:
         """Make a new encryption key current; old ones stay so earlier records still open."""
+        self._refuse_revoked(partner)
         key = X25519PrivateKey.generate()
         name = f"{_short_hash(key.public_key().public_bytes_raw())}.x25519"
         directory = self._partner_dir(partner)
         _write_secret(directory / name, key.private_bytes_raw())
-        (directory / "current").write_text(name + "\n")
+        _write_current(directory, name)
         return key
+
+    def destroy_partner_keys(self, partner: str) -> list[str]:
+        """Crypto-shred ``partner``: overwrite and delete every private key the store holds for it,
+        and mark it revoked so no key is made for it again. Returns the key ids destroyed (none on
+        a second call). Copies of a key made outside this store are not reached."""
+        directory = self._partner_dir(partner)
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        (directory / "revoked").write_text(f"{int(time.time())}\n")
+        destroyed = []
+        for path in sorted(directory.glob("*.x25519")):
+            size = path.stat().st_size
+            with path.open("r+b") as handle:  # best effort: the file system may keep old blocks
+                handle.write(os.urandom(size))
+                handle.flush()
+                os.fsync(handle.fileno())
+            path.unlink()
+            destroyed.append(f"{partner}:{path.stem}")
+        (directory / "current").unlink(missing_ok=True)
+        return destroyed
+
+    # -- listing -------------------------------------------------------------------------------
+    def list_keys(self) -> list[KeyInfo]:
+        """Every key in the store by kind, owner and id, current or retired (names, never bytes)."""
+        found: list[KeyInfo] = []
+        for kind, folder, suffix in ((SIGNING, "agencies", "ed25519"), (ENCRYPTION, "partners", "x25519")):
+            for directory in sorted((self.root / folder).glob("*")):
+                if not directory.is_dir():
+                    continue
+                current_file = directory / "current"
+                current = current_file.read_text().strip() if current_file.exists() else ""
+                for path in sorted(directory.glob(f"*.{suffix}")):
+                    found.append(
+                        KeyInfo(
+                            kind,
+                            directory.name,
+                            f"{directory.name}:{path.stem}",
+                            path.name == current,
+                            path.stat().st_mtime,
+                        )
+                    )
+        return found
