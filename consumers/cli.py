@@ -18,7 +18,7 @@ from rich.console import Console
 
 from consumers.governance_io import publish_catalogue
 from consumers.metrics import PartnerMetrics, RouterMetrics, configure_logging
-from consumers.partner import PartnerConsumer, PartnerReader, PartnerRecord
+from consumers.partner import PartnerConsumer, PartnerReader, PartnerRecord, partner_group
 from consumers.router import RouterStats
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
 from infra.topics import GOVERNANCE_TOPIC, ensure_topics
@@ -173,9 +173,18 @@ def consume(
             f"[red]unknown partner {partner!r}[/]; known: {', '.join(runtime.engine.registry.partner_ids())}"
         )
         raise typer.Exit(code=2)
+    if partner in runtime.revoked:
+        console.print(f"[red]partner {partner!r} was revoked[/]: its credentials and keys no longer exist")
+        raise typer.Exit(code=2)
     if group is None and not from_beginning:
-        group = runtime.topic(f"pentameter-partner-{partner}")
-    consumer = PartnerConsumer(runtime.client, topic, partner_reader(runtime, partner), group_id=group)
+        group = partner_group(partner, runtime.settings.topic_prefix)
+    consumer = PartnerConsumer(
+        runtime.client,
+        topic,
+        partner_reader(runtime, partner),
+        group_id=group,
+        topic_prefix=runtime.settings.topic_prefix,
+    )
     sink: IO[str] = out.open("w") if out else sys.stdout
     metrics = PartnerMetrics(partner)
     if metrics_port:

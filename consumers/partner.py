@@ -165,8 +165,19 @@ def _bytes(value: str | bytes | None) -> bytes | None:
     return value.encode() if isinstance(value, str) else value
 
 
+def partner_group(partner: str, topic_prefix: str = "", fresh: bool = False) -> str:
+    """The partner's own consumer group (``<prefix>pentameter-partner-<id>``), or with ``fresh`` a
+    new one under it (``...-<random>``): the secure cluster grants a partner exactly these."""
+    group = f"{topic_prefix}pentameter-partner-{partner}"
+    return f"{group}-{uuid.uuid4().hex[:8]}" if fresh else group
+
+
 class PartnerConsumer:
-    """Subscribes to a partner's topic in the partner's own consumer group, committed reads only."""
+    """Subscribes to a partner's topic in the partner's own consumer group, committed reads only.
+
+    Without ``group_id`` it reads in a fresh group of its own, named under the partner's group
+    (``partner_group(..., fresh=True)`` with ``topic_prefix``) so the secure cluster allows it.
+    """
 
     def __init__(
         self,
@@ -175,13 +186,14 @@ class PartnerConsumer:
         reader: PartnerReader,
         group_id: str | None = None,
         from_beginning: bool = True,
+        topic_prefix: str = "",
     ) -> None:
         self.topic = topic
         self.reader = reader
         self._consumer = Consumer(
             {
                 **client_config,
-                "group.id": group_id or f"pentameter-partner-{reader.partner}-{uuid.uuid4().hex[:8]}",
+                "group.id": group_id or partner_group(reader.partner, topic_prefix, fresh=True),
                 "isolation.level": "read_committed",
                 "auto.offset.reset": "earliest" if from_beginning else "latest",
                 "enable.auto.commit": True,

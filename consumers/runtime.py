@@ -13,6 +13,7 @@ from typing import Any
 from consumers.admission import Admission
 from consumers.decisions import Decider
 from consumers.metrics import RouterMetrics
+from consumers.revocation import RevocationStore
 from consumers.router import Router, RouterSettings
 from infra.connection import client_config
 from infra.keys import KeyStore
@@ -51,8 +52,17 @@ class Runtime:
 
     @property
     def partner_topics(self) -> dict[str, str]:
-        """Partner id -> its topic (as deployed)."""
+        """Partner id -> its topic (as deployed), revoked partners included."""
         return {p: self.topic(t) for p, t in self.engine.registry.partner_topics().items()}
+
+    @property
+    def revoked(self) -> frozenset[str]:
+        """Partners whose access was revoked: routing denies them, ACLs never grant them."""
+        return self.engine.revoked
+
+    def as_principal(self, client: dict[str, Any]) -> Runtime:
+        """The same deployment with another client identity (the secure demo's components)."""
+        return replace(self, client=client)
 
     def decider(self) -> Decider:
         verifier = Verifier(self.keys.signing_key_lookup())
@@ -104,5 +114,6 @@ def build_runtime(
         registry_path,
         secrets=PseudonymSecrets(keys.pseudonym_secret()),
         encryptor=X25519FieldEncryptor(public_key_for=keys.partner_public_key),
+        revoked_source=RevocationStore.under(settings.home).watch(),
     )
     return Runtime(settings, keys, catalogue, engine, client_config(settings, **client_overrides))

@@ -3,6 +3,11 @@
 Operators' tools (audit verify and trace, dead-letter listing, governance lookups, test checks)
 need "everything there is now", not a subscription: this assigns every partition explicitly, reads
 to the end offsets taken at the start, and stops. No consumer group offsets are committed.
+
+librdkafka still looks up a group coordinator for the consumer's group (a group id is mandatory),
+which the secure cluster allows only on granted groups: the group is named
+``pentameter-reader-<principal>-<random>`` (``reader_group_prefix``), a prefix ``acls apply``
+grants to every principal, so any component can read the topics it may read.
 """
 
 from __future__ import annotations
@@ -32,12 +37,18 @@ def _bytes(value: str | bytes | None) -> bytes | None:
     return value.encode() if isinstance(value, str) else value
 
 
+def reader_group_prefix(principal: str | None) -> str:
+    """The consumer group prefix of ``read_topic`` for a principal (``None``: no authentication)."""
+    return f"pentameter-reader-{principal or 'anonymous'}-"
+
+
 def read_topic(client_config: dict[str, Any], topic: str, timeout: float = 30.0) -> Iterator[Record]:
     """Yield every committed record of ``topic``, partition by partition, in offset order."""
+    principal = client_config.get("sasl.username")
     consumer = Consumer(
         {
             **client_config,
-            "group.id": f"pentameter-reader-{uuid.uuid4().hex}",
+            "group.id": reader_group_prefix(str(principal) if principal else None) + uuid.uuid4().hex,
             "enable.auto.commit": False,
             "isolation.level": "read_committed",
             "enable.partition.eof": True,

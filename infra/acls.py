@@ -4,7 +4,8 @@ The desired ACLs are derived above ``infra`` (from the partner registry and the 
 ``pentameter/acls_cli.py``); this module only compares them with what the cluster holds
 (``describe_acls``) and brings the cluster in line (``create_acls`` for missing grants,
 ``delete_acls`` for every grant the desired set does not contain). It also creates missing SCRAM
-credentials through the Admin API (``alter_user_scram_credentials``).
+credentials through the Admin API (``alter_user_scram_credentials``), and for a revoked principal
+deletes every ACL naming it and its SCRAM credential at once (``revoke_principal``).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from confluent_kafka.admin import (
     ScramCredentialInfo,
     ScramMechanism,
     UserScramCredentialAlteration,
+    UserScramCredentialDeletion,
     UserScramCredentialUpsertion,
 )
 
-from infra.security import SCRAM_ITERATIONS
+from infra.security import SCRAM_ITERATIONS, SUPER_USERS
 
 
 @dataclass(frozen=True, order=True)
@@ -167,3 +169,28 @@ def apply_plan(
         filters = [a.exact_filter() for a in plan.delete]
         for future in admin.delete_acls(filters, request_timeout=timeout).values():
             future.result(timeout=timeout + 5)
+
+
+def revoke_principal(admin: AdminClient, name: str, timeout: float = 30.0) -> tuple[list[Acl], bool]:
+    """Delete every ACL granted to user ``name`` and its SCRAM credential, through the Admin API.
+
+    Returns the ACLs removed and whether a credential was deleted; a second call finds nothing and
+    changes nothing. From then on the broker refuses the user's authentication, and its open
+    connections are refused every request at once (ACLs are checked per request).
+    """
+    if name in SUPER_USERS:
+        raise ValueError(f"{name!r} is a super user of the cluster and cannot be revoked this way")
+    removed = sorted(a for a in actual_acls(admin, timeout) if a.principal == user(name))
+    if removed:
+        filters = [a.exact_filter() for a in removed]
+        for future in admin.delete_acls(filters, request_timeout=timeout).values():
+            future.result(timeout=timeout + 5)
+    deleted = False
+    if name in existing_scram_users(admin, timeout):
+        deletion: list[UserScramCredentialAlteration] = [
+            UserScramCredentialDeletion(name, ScramMechanism.SCRAM_SHA_512)
+        ]
+        for future in admin.alter_user_scram_credentials(deletion, request_timeout=timeout).values():
+            future.result(timeout=timeout + 5)
+        deleted = True
+    return removed, deleted

@@ -76,3 +76,12 @@ class CredentialStore:
         if changed or not self.path.exists():
             self._save(data)
         return {p: data[p] for p in principals}
+
+    def remove(self, principal: str) -> bool:
+        """Forget ``principal``'s password (a revoked principal); False when there was none."""
+        data = self._load()
+        if principal not in data:
+            return False
+        del data[principal]
+        self._save(data)
+        return True

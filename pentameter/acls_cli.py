@@ -12,6 +12,12 @@ transactional ids), so they live here, above ``infra``:
 - ``partner-<id>`` may READ its own topic only, with its own consumer group
   (``<prefix>pentameter-partner-<id>`` or a group starting ``<prefix>pentameter-partner-<id>-``),
   and READ the governance topic.
+- the coordination cell's partner principal (``partner-ncc``) also runs the analytics worker:
+  its group, internal topics and transactional ids (prefix ``<prefix>pentameter.analytics``) and
+  WRITE on the links topic.
+- every principal may use consumer groups starting ``pentameter-reader-<principal>-``: the
+  whole-topic reader (``consumers/topic_reader.py``) commits nothing but needs a group id.
+- a revoked partner (``pentameter partner revoke``) is granted nothing and gets no user.
 - ``operator`` and the brokers' ``broker`` are super users (server.properties), so have no ACLs.
 
 ``apply`` also creates the SCRAM credential of every principal that has none yet (the password is
@@ -28,7 +34,9 @@ import typer
 from confluent_kafka.admin import AdminClient
 from rich.console import Console
 
+from consumers.partner import partner_group
 from consumers.runtime import Runtime, build_runtime
+from consumers.topic_reader import reader_group_prefix
 from infra.acls import Acl, AclPlan, actual_acls, apply_plan, diff, existing_scram_users, user
 from infra.broker.local import LocalCluster
 from infra.connection import principal_config
@@ -39,6 +47,11 @@ from infra.topics import GOVERNANCE_TOPIC
 
 EXIT_CHANGES_PENDING = 2
 ROUTER_PRINCIPAL = "router"
+ANALYTICS_PARTNER = "ncc"
+ANALYTICS_APP = "pentameter.analytics"
+ANALYTICS_LINKS_TOPIC = "pentameter.links"
+"""The analytics worker's partner, app id and output topic (``consumers/analytics/app.py``; named
+here rather than imported so ACLs do not pull in faust)."""
 
 
 def agency_principal(agency: str) -> str:
@@ -50,10 +63,23 @@ def partner_principal(partner: str) -> str:
 
 
 def principals(runtime: Runtime) -> list[str]:
-    """Every client principal of the deployment (the super users are not included)."""
+    """Every client principal of the deployment (super users and revoked partners not included)."""
     agencies = sorted(agency_principal(a) for a in set(runtime.ingress_topics.values()))
-    partners = sorted(partner_principal(p) for p in runtime.partner_topics)
+    partners = sorted(partner_principal(p) for p in runtime.partner_topics if p not in runtime.revoked)
     return [*agencies, *partners, ROUTER_PRINCIPAL]
+
+
+def _analytics(runtime: Runtime, who: str) -> set[Acl]:
+    """The faust analytics worker's resources: its app id prefixes its group, internal topics
+    (created by the worker) and transactional ids; it writes link alerts to the links topic."""
+    app = runtime.topic(ANALYTICS_APP)
+    acls = {Acl(user(who), "GROUP", "PREFIXED", app, "READ")}
+    acls.update(
+        Acl(user(who), "TOPIC", "PREFIXED", app, op) for op in ("CREATE", "READ", "WRITE", "DESCRIBE")
+    )
+    acls.update(Acl(user(who), "TRANSACTIONAL_ID", "PREFIXED", app, op) for op in ("WRITE", "DESCRIBE"))
+    acls.update(_topic(who, runtime.topic(ANALYTICS_LINKS_TOPIC), "CREATE", "WRITE", "DESCRIBE"))
+    return acls
 
 
 def _topic(who: str, name: str, *operations: str) -> list[Acl]:
@@ -69,12 +95,16 @@ def desired_acls(runtime: Runtime) -> set[Acl]:
         acls.update(_topic(who, topic, "WRITE", "DESCRIBE"))
         acls.update(_topic(who, governance, "READ", "DESCRIBE"))
     for partner, topic in runtime.partner_topics.items():
+        if partner in runtime.revoked:
+            continue
         who = partner_principal(partner)
-        group = runtime.topic(f"pentameter-partner-{partner}")
+        group = partner_group(partner, runtime.settings.topic_prefix)
         acls.update(_topic(who, topic, "READ", "DESCRIBE"))
         acls.update(_topic(who, governance, "READ", "DESCRIBE"))
         acls.add(Acl(user(who), "GROUP", "LITERAL", group, "READ"))
         acls.add(Acl(user(who), "GROUP", "PREFIXED", f"{group}-", "READ"))
+        if partner == ANALYTICS_PARTNER:
+            acls.update(_analytics(runtime, who))
     settings = runtime.router_settings()
     router = ROUTER_PRINCIPAL
     for topic in runtime.ingress_topics:
@@ -86,6 +116,8 @@ def desired_acls(runtime: Runtime) -> set[Acl]:
     acls.add(Acl(user(router), "GROUP", "LITERAL", settings.group_id, "READ"))
     for op in ("WRITE", "DESCRIBE"):
         acls.add(Acl(user(router), "TRANSACTIONAL_ID", "PREFIXED", f"{settings.group_id}-worker-", op))
+    for who in principals(runtime):
+        acls.add(Acl(user(who), "GROUP", "PREFIXED", reader_group_prefix(who), "READ"))
     return acls
 
 
@@ -181,8 +213,11 @@ def show(principal: str = typer.Argument(..., help="e.g. agency-police.met, part
     settings = load_settings()
     store = LocalCluster(settings, secure=True).credentials
     try:
+        runtime = build_runtime(settings)
+        if principal in {partner_principal(p) for p in runtime.revoked}:
+            raise CredentialError(f"{principal!r} was revoked: it has no credentials any more")
         if principal not in store.principals():
-            known = set(principals(build_runtime(settings))) | set(SUPER_USERS)
+            known = set(principals(runtime)) | set(SUPER_USERS)
             if principal not in known:
                 raise CredentialError(f"unknown principal {principal!r}")
             store.ensure(principal)

@@ -17,6 +17,8 @@ from infra.cli import broker_app
 from pentameter import demo
 from pentameter.acls_cli import acls_app, creds_app
 from pentameter.bench_route import bench_route
+from pentameter.keys_cli import keys_app
+from pentameter.revoke import revoke_command
 from pentameter.status import status
 from pentameter.topics_cli import topics_app
 from policies.bench import policy_command
@@ -47,6 +49,8 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(acls_app, name="acls")
 app.add_typer(creds_app, name="creds")
+app.add_typer(keys_app, name="keys")
+partner_app.command(name="revoke")(revoke_command)
 app.command(name="status")(status)
 demo.register(app)
 bench_app = typer.Typer(

@@ -11,14 +11,17 @@ Loading validates the registry and every agreement against the catalogue and the
 (event type, partner, agreement), registers each plan's projection schema in the catalogue, and
 probes the child routes (rule 7). Routing reads the event's facts once and asks each partner's
 plan for a decision; partners with no plan get a ``R1-default-deny`` denial, so the audit trail
-can record a decision for every partner (rule 10).
+can record a decision for every partner (rule 10). Revoked partners (``revoked=``, given by the
+runtime from its revocation store) are denied everything with ``R1-revoked``, whatever their
+agreement says; with ``revoked_source`` (a cheap callable the runtime backs with its store)
+routing notices a revocation made while it runs and denies from then on.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -40,6 +43,8 @@ from schemas.samples import sample
 log = logging.getLogger("pentameter.policies")
 
 _Slot = tuple[Plan, ...] | Denial
+R1_REVOKED = "R1-revoked"
+"""Rule id of the denial every event gets for a partner whose access was revoked."""
 
 
 class PolicyEngine:
@@ -55,9 +60,13 @@ class PolicyEngine:
         encryptor: FieldEncryptor,
         today: date | None = None,
         probe_child_routes: bool = True,
+        revoked: Iterable[str] = (),
+        revoked_source: Callable[[], frozenset[str]] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.registry = registry
+        self.revoked: frozenset[str] = frozenset(revoked_source() if revoked_source else revoked)
+        self._revoked_source = revoked_source
         self.agreements: tuple[Agreement, ...] = tuple(agreements)
         self._today = today
         self._plans: dict[tuple[str, str], tuple[Plan, ...]] = {}
@@ -99,6 +108,8 @@ class PolicyEngine:
         secrets: PseudonymSecrets,
         encryptor: FieldEncryptor,
         today: date | None = None,
+        revoked: Iterable[str] = (),
+        revoked_source: Callable[[], frozenset[str]] | None = None,
     ) -> PolicyEngine:
         """Load the registry and agreements (the package's own by default), validate, compile.
 
@@ -107,7 +118,16 @@ class PolicyEngine:
         """
         registry = load_registry(registry_path)
         agreements = load_agreements(catalogue, registry, agreements_dir)
-        return cls(catalogue, registry, agreements, secrets=secrets, encryptor=encryptor, today=today)
+        return cls(
+            catalogue,
+            registry,
+            agreements,
+            secrets=secrets,
+            encryptor=encryptor,
+            today=today,
+            revoked=revoked,
+            revoked_source=revoked_source,
+        )
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -145,6 +165,10 @@ class PolicyEngine:
     # -- routing -------------------------------------------------------------------------------
 
     def _slot(self, event_type: str, partner: Partner) -> _Slot:
+        if partner.id in self.revoked:
+            return Denial(
+                partner.id, R1_REVOKED, f"{partner.id}'s access was revoked (pentameter partner revoke)"
+            )
         plans = self._plans.get((event_type, partner.id))
         if plans:
             return plans
@@ -160,9 +184,21 @@ class PolicyEngine:
             )
         return Denial(partner.id, guardrails.R1_DEFAULT_DENY, f"no agreement with {partner.id}")
 
+    def revoke(self, partners: Iterable[str]) -> None:
+        """Deny ``partners`` (and only them) from now on: the revoked set becomes exactly this."""
+        self.revoked = frozenset(partners)
+        for event_type in self._routes:
+            self._routes[event_type] = [
+                (p.id, self._slot(event_type, p)) for p in self.registry.partners.values()
+            ]
+
     def route(self, event_type: str, record: dict[str, Any]) -> Routing:
         """Decide ``record`` (a decoded, Avro-ready event of the latest ``event_type`` schema) for
         every partner in the registry: each gets exactly one Delivery or Denial."""
+        if self._revoked_source is not None:
+            revoked = self._revoked_source()
+            if revoked != self.revoked:
+                self.revoke(revoked)
         table = self._routes.get(event_type)
         event_id = str(record.get("envelope", {}).get("event_id", ""))
         routing = Routing(event_type, event_id)
@@ -235,7 +271,9 @@ class PolicyEngine:
             for area, partners in sorted(required.items()):
                 record = child_probe(event_type, area or "BRITISH_TRANSPORT_POLICE")
                 routing = self.route(event_type, record)
-                for partner in sorted(partners - set(routing.delivered_to())):
+                # A revoked partner is an operator's decision, alerted on per event, not an
+                # agreement error: the engine must still load to deny it.
+                for partner in sorted(partners - set(routing.delivered_to()) - self.revoked):
                     decision = routing.decision(partner)
                     reason = f"{decision.rule_id}: {decision.reason}" if isinstance(decision, Denial) else ""
                     mine = [a for a in self.agreements if a.partner == partner]
