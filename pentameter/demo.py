@@ -8,6 +8,11 @@
 6. every partner consumes its topic (provenance checked, its fields decrypted);
 7. a table compares what each partner received, what was withheld, and the dead letters with
    what the agreements and the generator say must happen; the audit ledger is verified.
+
+With ``--secure`` the same run happens on the secure cluster (SASL SCRAM, ACLs; started if it is
+not running): the operator creates the topics and applies the ACLs, then every component connects
+as its own principal (each agency, the router, each partner) and the broker enforces who may do
+what; the operator reads the audit and dead-letter topics. Revoked partners are left out.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,9 +41,13 @@ from consumers.partner import PartnerConsumer, PartnerRecord
 from consumers.router import RouterStats
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
 from consumers.topic_reader import read_topic
-from infra.connection import bootstrap_servers
-from infra.settings import load_settings
+from infra.acls import apply_plan
+from infra.broker.local import LocalCluster
+from infra.connection import bootstrap_servers, principal_config
+from infra.security import OPERATOR_PRINCIPAL
+from infra.settings import Settings, load_settings
 from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC
+from pentameter.acls_cli import ROUTER_PRINCIPAL, agency_principal, compute_plan, partner_principal
 from pentameter.hostile import inject_hostile
 from producers.agencies import ingress_topic
 from producers.generator import Generated, generate
@@ -49,6 +59,9 @@ console = Console()
 if not console.is_terminal:
     console = Console(width=150)  # logs and CI: keep the tables readable
 DEMO_PREFIX = "demo-"
+HOSTILE_AGENCY = "police.gloucestershire"
+Identities = Callable[[str], dict[str, Any]]
+"""Principal -> client configuration (on the plain cluster every component shares one)."""
 
 
 @dataclass
@@ -78,9 +91,9 @@ def _expected(runtime: Runtime, generated: Generated) -> Expected:
     return expected
 
 
-def _fresh_namespace(bootstrap: str) -> str:
+def _fresh_namespace(admin_config: dict[str, Any]) -> str:
     """Delete earlier demo topics and return a new prefix, so every run starts from nothing."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(admin_config)
     topics = admin.list_topics(timeout=30).topics
     old = [t for t in topics if t.startswith(DEMO_PREFIX)]
     runs = [
@@ -94,8 +107,10 @@ def _fresh_namespace(bootstrap: str) -> str:
     return f"{DEMO_PREFIX}{max(runs, default=0) + 1}."
 
 
-def _ingest_all(runtime: Runtime, generated: Generated, workdir: Path) -> tuple[int, int]:
-    """Publish every agency's file; returns (published, rejected)."""
+def _ingest_all(
+    runtime: Runtime, generated: Generated, workdir: Path, identity: Identities
+) -> tuple[int, int]:
+    """Publish every agency's file, each as its own principal; returns (published, rejected)."""
     files = [f for f in generated.lines if not f.endswith(".json")]
     total_rows = sum(len(generated.lines[f]) for f in files)
     published = rejected = 0
@@ -112,8 +127,9 @@ def _ingest_all(runtime: Runtime, generated: Generated, workdir: Path) -> tuple[
             agency = generated.agency_of(file)
             progress.update(task, description=agency)
             topic = runtime.topic(ingress_topic(agency))
+            auth = {k: v for k, v in identity(agency_principal(agency)).items() if k != "bootstrap.servers"}
             with AgencyPublisher(
-                agency, topic=topic, bootstrap_servers=bootstrap, catalogue=runtime.catalogue
+                agency, topic=topic, bootstrap_servers=bootstrap, config=auth, catalogue=runtime.catalogue
             ) as pub:
                 report = ingest(
                     [generated.paths[file]],
@@ -126,10 +142,13 @@ def _ingest_all(runtime: Runtime, generated: Generated, workdir: Path) -> tuple[
     return published, rejected
 
 
-def _consume_partner(runtime: Runtime, partner: str, topic: str) -> tuple[int, int, int]:
+def _consume_partner(
+    runtime: Runtime, partner: str, topic: str, client: dict[str, Any]
+) -> tuple[int, int, int]:
     """One partner's view: records read, fields decrypted, records refused by the partner SDK."""
     received = opened = refused = 0
-    consumer = PartnerConsumer(runtime.client, topic, partner_reader(runtime, partner))
+    reader = partner_reader(runtime, partner)
+    consumer = PartnerConsumer(client, topic, reader, topic_prefix=runtime.settings.topic_prefix)
     try:
         for item in consumer.records(idle_timeout=3.0):
             if isinstance(item, PartnerRecord):
@@ -142,13 +161,20 @@ def _consume_partner(runtime: Runtime, partner: str, topic: str) -> tuple[int, i
     return received, opened, refused
 
 
-def _consume_partners(runtime: Runtime) -> tuple[Counter[str], Counter[str], Counter[str]]:
-    """Every partner consumes its topic at the same time, as separate organisations would."""
+def _consume_partners(
+    runtime: Runtime, identity: Identities
+) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    """Every partner consumes its topic at the same time, as its own principal, as separate
+    organisations would (a revoked partner has no credential and no key left: it is skipped)."""
     received: Counter[str] = Counter()
     opened: Counter[str] = Counter()
     refused: Counter[str] = Counter()
-    with ThreadPoolExecutor(max_workers=len(runtime.partner_topics)) as pool:
-        futures = {p: pool.submit(_consume_partner, runtime, p, t) for p, t in runtime.partner_topics.items()}
+    partners = {p: t for p, t in runtime.partner_topics.items() if p not in runtime.revoked}
+    with ThreadPoolExecutor(max_workers=len(partners)) as pool:
+        futures = {
+            p: pool.submit(_consume_partner, runtime, p, t, identity(partner_principal(p)))
+            for p, t in partners.items()
+        }
         for partner, future in futures.items():
             received[partner], opened[partner], refused[partner] = future.result()
     return received, opened, refused
@@ -175,10 +201,84 @@ def _dead_letters(runtime: Runtime) -> Counter[str]:
     return reasons
 
 
+def _secure_cluster(settings: Settings) -> dict[str, Any]:
+    """Start the secure local cluster unless it runs (idempotent); the operator's client settings."""
+    cluster = LocalCluster(settings, secure=True)
+    if not cluster.is_up():
+        shape = cluster.recorded_shape()
+        nodes = int(str(shape["nodes"])) if shape else 1
+        cluster.up(nodes, progress=lambda line: console.print(f"secure broker: {line}"))
+    return principal_config(OPERATOR_PRINCIPAL, settings)
+
+
+def _apply_acls(runtime: Runtime, operator: dict[str, Any]) -> None:
+    """As the operator: the users and ACLs this deployment's principals need, nothing more."""
+    admin = AdminClient(operator)
+    plan = compute_plan(runtime, admin)
+    store = LocalCluster(runtime.settings, secure=True).credentials
+    passwords = store.ensure(*plan.new_users) if plan.new_users else {}
+    if not plan.empty:
+        apply_plan(admin, plan, passwords)
+    console.print(
+        f"ACLs applied as {OPERATOR_PRINCIPAL}: {len(plan.new_users)} user(s), {len(plan.create)} grant(s) "
+        f"added, {len(plan.delete)} removed"
+    )
+
+
+def _setup(settings: Settings, secure: bool) -> tuple[Runtime, Identities, str]:
+    """A fresh namespace on the plain or secure cluster, its topics (and ACLs), and who connects how."""
+    if not secure:
+        bootstrap = bootstrap_servers(settings)
+        prefix = _fresh_namespace({"bootstrap.servers": bootstrap})
+        runtime = build_runtime(replace(settings, topic_prefix=prefix, bootstrap_servers=bootstrap))
+        prepare(runtime)
+        return runtime, lambda _principal: runtime.client, prefix
+    settings = replace(settings, bootstrap_servers=None, principal=None)
+    operator = _secure_cluster(settings)
+    prefix = _fresh_namespace(operator)
+    runtime = build_runtime(replace(settings, topic_prefix=prefix)).as_principal(operator)
+    prepare(runtime)
+    _apply_acls(runtime, operator)
+
+    def identity(principal: str) -> dict[str, Any]:
+        return principal_config(principal, settings)
+
+    _wait_for_grants(runtime, identity)
+    return runtime, identity, prefix
+
+
+def _wait_for_grants(runtime: Runtime, identity: Identities, timeout: float = 60.0) -> None:
+    """Wait until the broker enforces the new ACLs: the cluster stores them at once but its
+    authorizer takes a moment to load them, and a client refused meanwhile would fail the demo.
+    Each principal checked must see (DESCRIBE) every topic it was granted."""
+    agencies = sorted(runtime.ingress_topics.items())
+    expect = {
+        ROUTER_PRINCIPAL: set(runtime.ingress_topics) | set(runtime.partner_topics.values()),
+        **{agency_principal(a): {t} for t, a in (agencies[0], agencies[-1])},
+        **{
+            partner_principal(p): {t}
+            for p, t in runtime.partner_topics.items()
+            if p not in runtime.revoked
+        },
+    }
+    deadline = time.monotonic() + timeout
+    for principal, topics in expect.items():
+        admin = AdminClient(identity(principal))
+        while not topics <= set(admin.list_topics(timeout=10).topics):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the broker did not enforce {principal}'s ACLs within {timeout:.0f}s")
+            time.sleep(0.25)
+
+
 def demo(
     seed: int = typer.Option(2007, help="Scenario seed (same seed, same operation)."),
     scale: float = typer.Option(1.0, help="1.0 is the size of Pentameter 2 (about 9,000 events)."),
     bad_rows: int = typer.Option(12, help="Invalid rows planted in the agencies' files."),
+    secure: bool = typer.Option(
+        False,
+        "--secure",
+        help="On the secure cluster (started if needed): every component as its own principal, under ACLs.",
+    ),
 ) -> None:
     """Run the whole operation end to end on the local broker and check it against the ground truth.
 
@@ -188,12 +288,11 @@ def demo(
     """
     started = time.monotonic()
     settings = load_settings()
-    bootstrap = bootstrap_servers(settings)
-    prefix = _fresh_namespace(bootstrap)
-    runtime = build_runtime(replace(settings, topic_prefix=prefix, bootstrap_servers=bootstrap))
+    runtime, identity, prefix = _setup(settings, secure)
+    bootstrap = str(runtime.client["bootstrap.servers"])
     workdir = settings.home / "demo"
-    console.print(f"[bold]Pentameter demo[/] on Kafka at {bootstrap}, topics under [cyan]{prefix}*[/]")
-    prepare(runtime)
+    mode = " (secure: SASL SCRAM, ACLs, one principal per component)" if secure else ""
+    console.print(f"[bold]Pentameter demo[/] on Kafka at {bootstrap}{mode}, topics under [cyan]{prefix}*[/]")
 
     generated = generate("pentameter2", seed=seed, scale=scale, bad_rows=bad_rows, out=workdir / "scenario")
     truth = generated.ground_truth
@@ -205,14 +304,15 @@ def demo(
     expected = _expected(runtime, generated)
 
     stop = threading.Event()
-    router = runtime.router(runtime.router_settings())
+    router = runtime.as_principal(identity(ROUTER_PRINCIPAL)).router(runtime.router_settings())
     stats_box: list[RouterStats] = []
     thread = threading.Thread(target=lambda: stats_box.append(router.run(stop)), name="router", daemon=True)
     thread.start()
 
-    published, rejected = _ingest_all(runtime, generated, workdir)
+    published, rejected = _ingest_all(runtime, generated, workdir, identity)
     [sample_record] = [validate(r) for r in generated.good_records("nca.ukhtc.jsonl")[:1]]
-    hostile = inject_hostile(runtime, "police.gloucestershire", "police.metropolitan", sample_record)
+    as_agency = runtime.as_principal(identity(agency_principal(HOSTILE_AGENCY)))
+    hostile = inject_hostile(as_agency, HOSTILE_AGENCY, "police.metropolitan", sample_record)
     target = published + len(hostile)
     deadline = time.monotonic() + 600
     while router.stats.consumed < target and time.monotonic() < deadline and thread.is_alive():
@@ -225,7 +325,7 @@ def demo(
         f"{stats.delivered} partner records, {stats.dead_letters} dead letters"
     )
 
-    received, opened, refused = _consume_partners(runtime)
+    received, opened, refused = _consume_partners(runtime, identity)
     ledger_withheld, ledger_ok, ledger_entries = _ledger_withheld(runtime)
     dead = _dead_letters(runtime)
     ok = _report(runtime, expected, received, opened, refused, ledger_withheld)
@@ -236,7 +336,7 @@ def demo(
         + ("[green]verified[/]" if ledger_ok else "[red]NOT verified[/]")
     )
     console.print(f"finished in {time.monotonic() - started:.0f} s")
-    _next_steps(runtime, prefix, workdir)
+    _next_steps(runtime, prefix, workdir, secure)
     if not ok:
         console.print("[bold red]the demo does not match the ground truth[/]")
         raise typer.Exit(code=1)
@@ -307,10 +407,14 @@ def _report_inputs(
     return ok
 
 
-def _next_steps(runtime: Runtime, prefix: str, workdir: Path) -> None:
+def _next_steps(runtime: Runtime, prefix: str, workdir: Path, secure: bool) -> None:
     env = f"PENTAMETER_TOPIC_PREFIX={prefix}"
+    partner_env = env
+    if secure:
+        partner_env += f" PENTAMETER_PRINCIPAL={partner_principal('ngo.poppy')}"
+        env += f" PENTAMETER_PRINCIPAL={OPERATOR_PRINCIPAL}"
     console.print("[bold]where to look next[/]")
-    console.print(f"  {env} pentameter partner consume --partner ngo.poppy | head -3   # a partner's view")
+    console.print(f"  {partner_env} pentameter partner consume --partner ngo.poppy | head -3  # its view")
     console.print(f"  {env} pentameter audit verify                                  # check the ledger")
     console.print(f"  {env} pentameter audit trace <event_id>                        # one event's path")
     console.print(f"  {workdir}/scenario/ground_truth.json, {workdir}/rejects/         # inputs and rejects")
