@@ -64,11 +64,14 @@ def create_app(
     """A faust app reading ``runtime``'s ncc topic; returns the app and its in-memory picture."""
     reader = reader or partner_reader(runtime, PARTNER)
     picture = Picture()
+    datadir = runtime.settings.home / "analytics"  # faust's default is the working directory
+    datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         runtime.topic(APP_NAME),
         broker=_broker(str(runtime.client["bootstrap.servers"])),
         processing_guarantee="exactly_once",
         store="memory://",
+        datadir=str(datadir / "{conf.name}-data"),
         web_host=web_host,
         web_port=web_port,
         web_enabled=True,
@@ -161,20 +164,14 @@ def create_app(
             {"records": picture.records, "rejected": picture.rejected, "rejections": list(picture.rejections)}
         )
 
-    @app.page("/api/headline")
-    async def api_headline(web: Any, request: Any) -> Any:
-        now = current_figures()
-        return web.json(
-            {
-                "rows": [list(r) for r in dashboard.headline(now)],
-                "region_force": dashboard.region_force_rows(now),
-                "links": dashboard.link_rows(current_links()[:100]),
-            }
-        )
+    @app.page("/api/dashboard")
+    async def api_dashboard(web: Any, request: Any) -> Any:
+        now, linked = current_figures(), current_links()
+        parts = dashboard.sections(now, linked)
+        return web.json({"events": now.get("events", 0), "links": len(linked), "sections": parts})
 
     @app.page("/")
     async def index(web: Any, request: Any) -> Any:
-        body = dashboard.render(current_figures(), current_links()[:100])
-        return web.html(body)
+        return web.html(dashboard.render(current_figures(), current_links()))
 
     return app, picture

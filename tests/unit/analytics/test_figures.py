@@ -92,13 +92,31 @@ def test_figures_of_a_generated_operation_equal_its_ground_truth() -> None:
     assert {w: row["events"] for w, row in result["by_week"].items()} == truth["by_week"]
 
 
-def test_dashboard_page_shows_figures_and_links() -> None:
+def test_dashboard_page_shows_figures_trends_and_links() -> None:
     counts: dict[str, int] = {}
     figures.add(counts, _record("Arrest", force="CUMBRIA", region="NORTH_WEST"))
-    link: dict[str, Any] = {"kind": "phone", "token": "pt1_" + "a" * 32, "forces": ["KENT", "DORSET"],
+    figures.add(counts, _record("AssetSeizure", kind="CASH_SEIZURE", amount_pence=1_234_56))
+    link: dict[str, Any] = {"kind": "phone", "token": "pt1_" + "a" * 32, "forces": ["DORSET", "KENT"],
             "event_ids": ["1", "2"], "first_seen": "2007-10-01", "last_seen": "2007-11-01"}  # fmt: skip
-    page = dashboard.render(figures.summarise(counts.items()), [link])
-    assert "CUMBRIA" in page and "NORTH_WEST" in page and link["token"] in page
-    assert "KENT, DORSET" in page and "api/figures" in page
+    summary = figures.summarise(counts.items())
+    page = dashboard.render(summary, [link])
+    assert '<tr data-region="NORTH_WEST" data-force="CUMBRIA">' in page
+    assert '<div class="figure" data-metric="arrests" data-value="1">' in page
+    assert 'data-metric="cash_pence" data-value="123456"' in page and "£1,234.56" in page
+    assert f'data-kind="phone" data-token="{link["token"]}" data-forces="DORSET,KENT"' in page
+    assert '<p data-metric="links" data-value="1">' in page
+    assert '<rect data-week="2007-W41" data-value="2"' in page  # both events in the week of 12 Oct
+    assert "api/dashboard" in page and "<script src" not in page and "http://" not in page.replace(
+        'xmlns="http://www.w3.org/2000/svg"', ""
+    )  # nothing fetched from elsewhere
+    assert dashboard.headline_values(summary)["cash_pence"] == 1_234_56
+    assert set(dashboard.sections(summary, [])) == set(dashboard.SECTIONS)
     assert dashboard.render({}, []).startswith("<!doctype html>")
     assert "<script>alert" not in dashboard.render({"by_region_force": {"<script>alert": {}}}, [])
+
+
+def test_trend_leaves_out_months_and_scales_bars() -> None:
+    by_week = {"2007-W40": {"events": 4}, "2007-W41": {"events": 2}, "M2007-10": {"events": 9}}
+    svg = dashboard.trend_svg("events", "events", by_week)
+    assert 'data-total="6"' in svg and "M2007-10" not in svg
+    assert 'data-week="2007-W40" data-value="4" x="1.0" y="14.0"' in svg  # the peak fills the chart
