@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -419,9 +419,9 @@ def parse_agreement(
         )
     valid_from, valid_to = doc.get("valid_from"), doc.get("valid_to")
     for key, value in (("valid_from", valid_from), ("valid_to", valid_to)):
-        if not isinstance(value, date):
+        if not isinstance(value, date) or isinstance(value, datetime):  # a time cannot compare to a date
             rep.error(doc.line_of(key), f"{key} must be a date written YYYY-MM-DD, got {value!r}")
-    if isinstance(valid_from, date) and isinstance(valid_to, date) and valid_from > valid_to:
+    if type(valid_from) is date and type(valid_to) is date and valid_from > valid_to:
         rep.error(doc.line_of("valid_to"), f"valid_to {valid_to} is before valid_from {valid_from}")
     retention, max_days = _parse_retention(doc, rep)
     onward = _text(doc, "onward_sharing", rep)

@@ -128,12 +128,12 @@ def check_params(kind: TransformKind, params: Mapping[str, Any]) -> list[str]:
             problems.append(f"mask keep_last must be an integer from 0 to {MAX_MASK_KEEP}, got {n!r}")
     if kind is TransformKind.GENERALISE:
         to = params.get("to")
-        if to not in GENERALISE_LEVELS:
+        if not isinstance(to, str) or to not in GENERALISE_LEVELS:  # a list or mapping is not hashable
             problems.append(f"generalise needs 'to' one of {', '.join(GENERALISE_LEVELS)}, got {to!r}")
     if kind is TransformKind.PSEUDONYMISE and "normalise" in params:
         norm = params["normalise"]
         known = sorted({*NORMALISERS, *RECORD_NORMALISERS})
-        if norm not in NORMALISERS and norm not in RECORD_NORMALISERS:
+        if not isinstance(norm, str) or (norm not in NORMALISERS and norm not in RECORD_NORMALISERS):
             problems.append(f"unknown normaliser {norm!r} (known: {', '.join(known)})")
     return problems
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 
 class YamlSourceError(Exception):
@@ -88,17 +89,33 @@ class _LineLoader(yaml.SafeLoader):
         result.item_lines = [child.start_mark.line + 1 for child in node.value]
         return result
 
+    def construct_checked_timestamp(self, node: ScalarNode) -> Any:
+        """A date such as 2024-02-30 matches YAML's pattern but is no date: say so, with its line."""
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise YamlSourceError(
+                self._file(), node.start_mark.line + 1, f"{node.value!r} is not a real date or time: {exc}"
+            ) from None
+
     def _file(self) -> str:
         return str(getattr(self, "name", "<yaml>"))
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_line_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_line_sequence)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_checked_timestamp)
 
 
 def loads(text: str, file: str = "<string>") -> Any:
     """Parse one YAML document from ``text``; errors name ``file`` and the line."""
-    loader = _LineLoader(text)
+    try:
+        loader = _LineLoader(text)
+    except ReaderError as exc:  # control characters are refused before parsing starts
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        char = exc.character
+        shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        raise YamlSourceError(file, line, f"character {shown} is not allowed in YAML") from None
     loader.name = file
     try:
         node: Node | None = loader.get_single_node()
@@ -115,6 +132,9 @@ def loads(text: str, file: str = "<string>") -> Any:
         raise YamlSourceError(file, line, f"{exc.problem or exc.context or 'invalid YAML'}") from None
     except yaml.YAMLError as exc:
         raise YamlSourceError(file, 1, f"invalid YAML: {exc}") from None
+    except RecursionError:  # the composer recurses once per nesting level
+        line = loader.get_mark().line + 1
+        raise YamlSourceError(file, line, "nested too deeply to read") from None
     finally:
         loader.dispose()
 

@@ -59,14 +59,21 @@ def is_csv(path: Path) -> bool:
 def read_jsonl(path: Path, name: str | None = None) -> Iterator[Row]:
     """Rows of a JSON Lines file; a line that is not a JSON object is a row with a problem."""
     label = name or str(path)
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8", errors="surrogateescape") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
+                continue
+            if not _is_utf8(line):
+                yield Row(label, number, None, (("", "not UTF-8 text"),))
                 continue
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
                 yield Row(label, number, None, (("", f"not valid JSON: {exc.msg} (column {exc.colno})"),))
+                continue
+            except (ValueError, RecursionError) as exc:  # an integer past 4,300 digits; deep nesting
+                problem = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
+                yield Row(label, number, None, (("", f"not valid JSON: {problem}"),))
                 continue
             if not isinstance(value, dict):
                 yield Row(
@@ -79,16 +86,33 @@ def read_jsonl(path: Path, name: str | None = None) -> Iterator[Row]:
 def read_csv(path: Path, mapping: CsvMapping, name: str | None = None) -> Iterator[Row]:
     """Rows of a CSV file with a header, converted by ``mapping``."""
     label = name or str(path)
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle)
-        header = next(reader, None)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            yield Row(label, 1, None, (("", f"the header cannot be read as CSV: {exc}"),))
+            return
         if header is None:
             return
         missing = mapping.missing_columns(header)
         start = reader.line_num + 1
-        for cells in reader:
+        while True:
+            try:
+                cells = next(reader, None)
+            except csv.Error as exc:  # e.g. a cell past the csv module's field size limit
+                yield Row(label, start, None, (("", f"cannot be read as CSV: {exc}"),))
+                start = reader.line_num + 1
+                continue
+            if cells is None:
+                break
             line, start = start, reader.line_num + 1
             if not any(c.strip() for c in cells):
+                continue
+            bad = [i for i, c in enumerate(cells) if not _is_utf8(c)]
+            if bad:
+                column = header[bad[0]] if bad[0] < len(header) else f"cell {bad[0] + 1}"
+                yield Row(label, line, None, (("", f"column {column!r} is not UTF-8 text"),))
                 continue
             if missing:
                 yield Row(
@@ -102,6 +126,15 @@ def read_csv(path: Path, mapping: CsvMapping, name: str | None = None) -> Iterat
                 continue
             record, problems = mapping.apply(dict(zip(header, cells, strict=False)))
             yield Row(label, line, record, tuple(problems))
+
+
+def _is_utf8(text: str) -> bool:
+    """False when the text holds bytes that were not UTF-8 (read with ``surrogateescape``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_rows(path: Path, mapping: CsvMapping | None = None, name: str | None = None) -> Iterator[Row]:

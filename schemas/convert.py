@@ -40,7 +40,10 @@ class Problems:
 
 
 def _show(value: object) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):  # nested past the recursion limit, an int past 4,300 digits
+        return f"a {type(value).__name__} too deep or too long to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
