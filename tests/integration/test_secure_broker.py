@@ -27,7 +27,7 @@ from infra.topics import ensure_topics
 from pentameter.acls_cli import acls_app, agency_principal, creds_app, partner_principal
 from tests.support.ports import free_port_range
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
 
 
 def _free_base_port(span: int = 2) -> int:
