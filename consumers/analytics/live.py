@@ -27,6 +27,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,14 +107,15 @@ def planted_links(
     A planted link is visible when its reports released to the cell still span two forces; it is
     found when a link of the same kind carries exactly those reports.
     """
-    alerts = {(link["kind"], _report_ids(link)) for link in found}
+    alerts = Counter((link["kind"], _report_ids(link)) for link in found)
     visible, hits = [], []
     for link in ground_truth["cross_force_links"]:
         ids = tuple(e for e in link["event_ids"] if e in view.forces)
         if len({view.forces[e] for e in ids}) < 2:
             continue
         visible.append(link)
-        if (link["kind"], ids) in alerts:
+        if alerts[(link["kind"], ids)] > 0:  # two phones may share their reports: one alert each
+            alerts[(link["kind"], ids)] -= 1
             hits.append(link)
     return visible, hits
 

@@ -115,13 +115,13 @@ def region_force(records: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 def planted_tokens(wave_links: list[dict[str, Any]], projected: list[dict[str, Any]]) -> dict[str, str]:
     """Token -> kind of each planted link the cell can see, found offline on the cell's projection."""
     forces = {str(r["envelope"]["event_id"]): r["envelope"]["force_area"] for r in projected}
-    by_reports = {}
+    by_reports: dict[tuple[str, tuple[str, ...]], list[str]] = defaultdict(list)
     for state in links.detect(projected).values():
         reports = {s["event_id"] for s in state["sightings"] if s["event_type"] == "IntelligenceReport"}
-        by_reports[(state["kind"], tuple(sorted(reports)))] = state["token"]
+        by_reports[(state["kind"], tuple(sorted(reports)))].append(state["token"])
     tokens = {}
     for link in wave_links:
         ids = tuple(e for e in link["event_ids"] if e in forces)
-        if len({forces[e] for e in ids}) >= 2:
-            tokens[by_reports[(link["kind"], ids)]] = link["kind"]
+        if len({forces[e] for e in ids}) >= 2:  # two phones may share their reports: one token each
+            tokens[by_reports[(link["kind"], ids)].pop()] = link["kind"]
     return tokens
