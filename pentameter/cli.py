@@ -16,7 +16,10 @@ from consumers.dlq_cli import dlq_app
 from infra.cli import broker_app
 from pentameter import demo
 from pentameter.acls_cli import acls_app, creds_app
+from pentameter.bench_report import report_command
 from pentameter.bench_route import bench_route
+from pentameter.bench_scale import scale_command
+from pentameter.bench_soak import soak_command
 from pentameter.keys_cli import keys_app
 from pentameter.revoke import revoke_command
 from pentameter.status import status
@@ -60,6 +63,9 @@ app.add_typer(bench_app, name="bench")
 register_producers(app, bench_app)
 bench_app.command(name="policy")(policy_command)
 bench_app.command(name="route")(bench_route)
+bench_app.command(name="soak")(soak_command)
+bench_app.command(name="scale")(scale_command)
+bench_app.command(name="report")(report_command)
 
 
 def main() -> None:
