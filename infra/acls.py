@@ -171,6 +171,17 @@ def apply_plan(
             future.result(timeout=timeout + 5)
 
 
+def delete_acls(admin: AdminClient, acls: list[Acl], timeout: float = 30.0) -> list[Acl]:
+    """Delete exactly these grants; returns those the cluster held (so a second call returns none)."""
+    if not acls:
+        return []
+    filters = [a.exact_filter() for a in acls]
+    removed: list[Acl] = []
+    for future in admin.delete_acls(filters, request_timeout=timeout).values():
+        removed += [from_binding(b) for b in future.result(timeout=timeout + 5)]
+    return sorted(set(removed))
+
+
 def revoke_principal(admin: AdminClient, name: str, timeout: float = 30.0) -> tuple[list[Acl], bool]:
     """Delete every ACL granted to user ``name`` and its SCRAM credential, through the Admin API.
 

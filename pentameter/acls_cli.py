@@ -17,7 +17,8 @@ transactional ids), so they live here, above ``infra``:
   WRITE on the links topic.
 - every principal may use consumer groups starting ``pentameter-reader-<principal>-``: the
   whole-topic reader (``consumers/topic_reader.py``) commits nothing but needs a group id.
-- a revoked partner (``pentameter partner revoke``) is granted nothing and gets no user.
+- a revoked partner (``pentameter partner revoke``) is granted nothing and gets no user, and the
+  router may no longer WRITE its topic.
 - ``operator`` and the brokers' ``broker`` are super users (server.properties), so have no ACLs.
 
 ``apply`` also creates the SCRAM credential of every principal that has none yet (the password is
@@ -112,6 +113,8 @@ def desired_acls(runtime: Runtime) -> set[Acl]:
     outputs = [*runtime.partner_topics.values(), settings.audit_topic, settings.dead_letter_topic]
     for topic in outputs:
         acls.update(_topic(router, topic, "WRITE", "DESCRIBE"))
+    for partner in runtime.revoked:  # the router no longer writes there (DESCRIBE stays: topics as code)
+        acls.discard(Acl(user(router), "TOPIC", "LITERAL", runtime.partner_topics[partner], "WRITE"))
     acls.update(_topic(router, governance, "READ", "WRITE", "DESCRIBE"))
     acls.add(Acl(user(router), "GROUP", "LITERAL", settings.group_id, "READ"))
     for op in ("WRITE", "DESCRIBE"):

@@ -243,11 +243,11 @@ def _setup(settings: Settings, secure: bool) -> tuple[Runtime, Identities, str]:
     def identity(principal: str) -> dict[str, Any]:
         return principal_config(principal, settings)
 
-    _wait_for_grants(runtime, identity)
+    wait_for_grants(runtime, identity)
     return runtime, identity, prefix
 
 
-def _wait_for_grants(runtime: Runtime, identity: Identities, timeout: float = 60.0) -> None:
+def wait_for_grants(runtime: Runtime, identity: Identities, timeout: float = 60.0) -> None:
     """Wait until the broker enforces the new ACLs: the cluster stores them at once but its
     authorizer takes a moment to load them, and a client refused meanwhile would fail the demo.
     Each principal checked must see (DESCRIBE) every topic it was granted."""

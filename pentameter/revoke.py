@@ -4,8 +4,9 @@ In this order, each step idempotent so a second call (or one after a failure) fi
 
 1. P is added to the revocation list (``consumers/revocation.py``): routers deny P every event from
    then on (running ones within a second), and ``acls apply`` never grants P again;
-2. every ACL naming ``partner-P`` and its SCRAM credential are deleted through the Admin API: the
-   broker refuses P's next authentication and every request on its open connections;
+2. every ACL naming ``partner-P``, its SCRAM credential and the router's WRITE on P's topic are
+   deleted through the Admin API: the broker refuses P's next authentication and every request on
+   its open connections, and no router can write to P's topic any more;
 3. P's private decryption keys are destroyed in the key store (crypto-shredding): records already
    delivered to P can no longer be decrypted with keys from this store. A partner that exported
    its private key, or kept a backup of it, is outside this guarantee;
@@ -31,7 +32,7 @@ from consumers.revocation import (
     record_revocation,
 )
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
-from infra.acls import Acl, actual_acls, existing_scram_users, revoke_principal, user
+from infra.acls import Acl, actual_acls, delete_acls, existing_scram_users, revoke_principal, user
 from infra.broker.local import LocalCluster
 from infra.connection import principal_config
 from infra.credentials import CredentialError
@@ -39,7 +40,7 @@ from infra.keys import ENCRYPTION, KeyStore
 from infra.security import OPERATOR_PRINCIPAL
 from infra.settings import load_settings
 from infra.topics import AUDIT_TOPIC
-from pentameter.acls_cli import operator_admin, partner_principal
+from pentameter.acls_cli import ROUTER_PRINCIPAL, operator_admin, partner_principal
 from schemas.provenance import Signer
 
 EXIT_NOT_CONFIRMED = 2
@@ -52,7 +53,7 @@ class RevocationPlan:
 
     partner: str
     listed: bool
-    acls: tuple[Acl, ...]
+    acls: tuple[Acl, ...]  # the partner's own and the router's WRITE on its topic
     credential: bool
     keys: tuple[str, ...]
     ledger_entry: dict[str, Any] | None
@@ -82,14 +83,24 @@ def _partner_keys(keys: KeyStore, partner: str) -> tuple[str, ...]:
     return tuple(k.key_id for k in keys.list_keys() if k.kind == ENCRYPTION and k.owner == partner)
 
 
+def _router_writes(runtime: Runtime, partner: str) -> Acl:
+    topic = runtime.partner_topics[partner]
+    return Acl(user(ROUTER_PRINCIPAL), "TOPIC", "LITERAL", topic, "WRITE")
+
+
 def plan_revocation(runtime: Runtime, admin: AdminClient, partner: str) -> RevocationPlan:
     """Look at the list, the cluster, the key store and the ledger (changes nothing)."""
     principal = partner_principal(partner)
     chain = read_chain(runtime.client, runtime.topic(AUDIT_TOPIC))
+    cluster = actual_acls(admin)
     return RevocationPlan(
         partner,
         partner in RevocationStore.under(runtime.settings.home).partners(),
-        tuple(sorted(a for a in actual_acls(admin) if a.principal == user(principal))),
+        tuple(
+            sorted(
+                a for a in cluster if a.principal == user(principal) or a == _router_writes(runtime, partner)
+            )
+        ),
         principal in existing_scram_users(admin),
         _partner_keys(runtime.keys, partner),
         chain.entries.get(partner),
@@ -105,6 +116,7 @@ def revoke_partner(runtime: Runtime, admin: AdminClient, partner: str, by: str) 
         time.sleep(WATCH_INTERVAL)  # running routers stop encrypting to P before its keys go
     principal = partner_principal(partner)
     removed, deleted = revoke_principal(admin, principal)
+    removed += delete_acls(admin, [_router_writes(runtime, partner)])
     LocalCluster(runtime.settings, secure=True).credentials.remove(principal)
     destroyed = tuple(runtime.keys.destroy_partner_keys(partner))
     signer = Signer(ROUTER_IDENTITY, runtime.keys.signing_key(ROUTER_IDENTITY))

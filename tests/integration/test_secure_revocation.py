@@ -20,7 +20,7 @@ from confluent_kafka.admin import AdminClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
-from consumers.cli import partner_reader
+from consumers.cli import partner_reader, prepare
 from consumers.deadletter import read_rejection
 from consumers.ledger import verify_entries
 from consumers.partner import PartnerRecord, partner_group
@@ -35,7 +35,7 @@ from infra.settings import load_settings
 from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC, GOVERNANCE_TOPIC
 from pentameter.acls_cli import agency_principal, partner_principal
 from pentameter.cli import app
-from pentameter.demo import prepare
+from pentameter.demo import wait_for_grants
 from producers.agencies import ingress_topic
 from producers.publisher import AgencyPublisher
 from schemas.provenance import Signer
@@ -82,6 +82,7 @@ def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secure]:
             prepare(runtime)
             result = CliRunner().invoke(app, ["acls", "apply"])
             assert result.exit_code == 0, result.output
+            wait_for_grants(runtime, lambda principal: principal_config(principal, settings))
             yield Secure(cluster, runtime, home)
         finally:
             cluster.down(wipe=True)
@@ -205,9 +206,15 @@ def test_forged_and_unsigned_events_reach_dead_letters_under_the_router_principa
     forged = codec.encode("PotentialVictimEncounter", _encounter())
     forged_headers = Signer(AGENCY, Ed25519PrivateKey.generate()).seal([(b"k", forged)])[0]
     producer = Producer({**secure.config(agency_principal(AGENCY)), "acks": "all"})
-    producer.produce(topic, key=b"k", value=unsigned)
-    producer.produce(topic, key=b"k", value=forged, headers=list(forged_headers))
-    assert producer.flush(30) == 0
+    failures: list[KafkaError] = []
+
+    def report(error: KafkaError | None, _message: object) -> None:
+        if error is not None:
+            failures.append(error)
+
+    producer.produce(topic, key=b"k", value=unsigned, on_delivery=report)
+    producer.produce(topic, key=b"k", value=forged, headers=list(forged_headers), on_delivery=report)
+    assert producer.flush(30) == 0 and not failures, failures
     with _router(secure) as router:
         _wait_consumed(router, 2)
     assert router.stats.dead_letters == 2 and router.stats.delivered == 0
@@ -323,6 +330,11 @@ def test_revoked_partner_loses_access_keys_and_deliveries_on_the_ledger(secure: 
         mp.setenv("PENTAMETER_PRINCIPAL", "operator")
         verified = runner.invoke(app, ["audit", "verify"])
     assert verified.exit_code == 0, verified.output
+
+    # the router may no longer write there; the cluster already matches the registry
+    grants = {(a.principal, a.resource_type, a.resource_name, a.operation) for a in actual_acls(operator)}
+    assert ("User:router", "TOPIC", topic, "WRITE") not in grants
+    assert runner.invoke(app, ["acls", "plan"]).exit_code == 0
 
     # acls apply never grants it again, and the plan is empty afterwards
     assert runner.invoke(app, ["acls", "apply"]).exit_code == 0
