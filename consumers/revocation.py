@@ -1,9 +1,10 @@
 """Revoked partners: the persisted list the runtime denies, and their entries on the audit ledger.
 
 The list is ``revocations.json`` under ``$PENTAMETER_HOME`` (beside the key store whose keys a
-revocation destroys, so it covers every deployment that store serves). The runtime passes it to the
-policy engine, which denies a revoked partner every event (``R1-revoked``); ``acls apply`` leaves
-revoked partners out, so nothing re-grants them.
+revocation destroys, so it covers every deployment that store serves). The runtime gives the policy
+engine a watch on it (``RevocationStore.watch``), so routers deny a revoked partner every event
+(``R1-revoked``), running ones within ``WATCH_INTERVAL``; ``acls apply`` leaves revoked partners
+out, so nothing re-grants them. Revocation is one-way: there is no command to undo it.
 
 Ledger. Each revocation is one ``revocation`` entry on the audit topic, in a chain of its own
 (``partner-revocation``; the per-partition chains belong to the router, ``dlq-replay`` to replays),
