@@ -21,6 +21,7 @@ from consumers.metrics import PartnerMetrics, RouterMetrics, configure_logging
 from consumers.partner import PartnerConsumer, PartnerReader, PartnerRecord, partner_group
 from consumers.router import RouterStats
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
+from infra.credentials import CredentialError
 from infra.topics import GOVERNANCE_TOPIC, ensure_topics
 from policies.crypto import X25519FieldEncryptor
 from schemas.entry import SchemaEntry
@@ -166,7 +167,11 @@ def consume(
     Each line has the record, its review/delete date, which fields were decrypted, and the router
     key that proved its origin. Records that fail provenance are reported on stderr, not written.
     """
-    runtime = build_runtime()
+    try:
+        runtime = build_runtime()
+    except CredentialError as exc:  # PENTAMETER_PRINCIPAL names no (or a revoked) principal
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(code=2) from exc
     topic = runtime.partner_topics.get(partner)
     if topic is None:
         console.print(
@@ -201,6 +206,9 @@ def consume(
                 console.print(f"[red]rejected[/] {item.topic}/{item.partition}@{item.offset}: {item.reason}")
                 rejected += 1
                 metrics.refused.labels(partner).inc()
+    except RuntimeError as exc:  # the broker refused: another partner's topic or group, a revoked user
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(code=1) from exc
     finally:
         consumer.close()
         if out:
