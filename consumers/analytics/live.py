@@ -208,12 +208,10 @@ class OperationPicture:
         self.stop()
 
     def stop(self, timeout: float = 15.0) -> int | None:
-        """SIGTERM (faust stops its agents and commits), then SIGKILL after ``timeout`` seconds.
+        """SIGTERM (faust commits and stops in a second or two), then SIGKILL after ``timeout`` s.
 
-        faust-streaming's exactly-once shutdown sometimes fails its last commit when no transaction
-        is open (``IllegalOperation: Not in the middle of a transaction``, in the log) and then
-        hangs; killing it then loses nothing, since uncommitted work is aborted and redone by the
-        next worker. ``killed`` tells which way it went.
+        Killing loses nothing: uncommitted work is aborted and redone by the next worker.
+        ``killed`` tells which way it went (see ``stream_wait_empty`` in the app).
         """
         process, self._process = self._process, None
         code = None
