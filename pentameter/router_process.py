@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, ConsumerGroupState, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from consumers.runtime import Runtime
 
@@ -110,18 +111,35 @@ class RouterProcess:
         return WorkerStats(*(int(g) for g in match.groups()))
 
 
-def wait_until_assigned(workers: list[RouterProcess], timeout: float = 120.0) -> float:
-    """Seconds until every worker holds partitions; RuntimeError naming a worker that died or never did."""
+def wait_until_assigned(
+    workers: list[RouterProcess],
+    runtime: Runtime | None = None,
+    group: str | None = None,
+    timeout: float = 120.0,
+) -> float:
+    """Seconds until every worker holds partitions (and, given ``runtime`` and ``group``, the group is
+    stable with every member assigned some); RuntimeError naming a worker that died or never did."""
     started = time.monotonic()
+    admin = AdminClient(runtime.client) if runtime is not None and group is not None else None
     while time.monotonic() - started < timeout:
         for worker in workers:
             if worker.process.poll() is not None:
                 raise RuntimeError(f"router worker {worker.worker} exited early:\n{worker.output()[-2000:]}")
-        if all(w.assigned() for w in workers):
+        if all(w.assigned() for w in workers) and (admin is None or _stable(admin, str(group), len(workers))):
             return time.monotonic() - started
         time.sleep(0.2)
     late = [w.worker for w in workers if not w.assigned()]
-    raise RuntimeError(f"router worker(s) {late} held no partitions after {timeout:.0f} s")
+    raise RuntimeError(f"router worker(s) {late or 'of the group'} held no partitions after {timeout:.0f} s")
+
+
+def _stable(admin: AdminClient, group: str, members: int) -> bool:
+    """True when ``group`` has finished rebalancing with ``members`` members, each holding partitions."""
+    try:
+        description = admin.describe_consumer_groups([group])[group].result(timeout=30)
+    except Exception:  # the group may not exist yet while workers join
+        return False
+    assigned = [m for m in description.members if m.assignment and m.assignment.topic_partitions]
+    return bool(description.state == ConsumerGroupState.STABLE and len(assigned) == members)
 
 
 def wait_until_committed(runtime: Runtime, group: str, workers: list[RouterProcess], timeout: float) -> float:

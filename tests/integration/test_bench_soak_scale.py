@@ -45,6 +45,7 @@ def test_soak_command_samples_router_memory_and_routes_everything(
     assert [t for t, _ in samples] == sorted(t for t, _ in samples)
     assert soak["rss_peak_mib"] >= max(soak["rss_start_mib"], soak["rss_end_mib"]) > 0
     assert isinstance(soak["rss_growth_mib_per_minute"], float)
+    assert isinstance(soak["rss_growth_second_half_mib_per_minute"], float)
     assert 0 < soak["p50_ms"] <= soak["p99_ms"] <= soak["max_ms"]
     assert not _leftover_topics(kafka_admin, soak["topic_prefix"])
     print({k: v for k, v in soak.items() if k not in ("rss_samples", "machine")})
