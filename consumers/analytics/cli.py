@@ -25,7 +25,9 @@ def analytics() -> None:
 @analytics_app.command("run")
 def run(
     web_host: str = typer.Option("127.0.0.1", help="Dashboard address."),
-    web_port: int = typer.Option(6066, help="Dashboard port: / (page), /api/figures, /api/links."),
+    web_port: int = typer.Option(
+        6066, help="Dashboard port: / (page), /api/dashboard, /api/figures, /api/links, /api/status."
+    ),
     partitions: int = typer.Option(3, help="Partitions of the worker's internal topics and tables."),
     replication: int = typer.Option(1, help="Replication factor of the worker's internal topics."),
     loglevel: str = typer.Option("INFO", help="faust worker log level."),
