@@ -119,13 +119,20 @@ def revoke_partner(runtime: Runtime, admin: AdminClient, partner: str, by: str) 
     removed += delete_acls(admin, [_router_writes(runtime, partner)])
     LocalCluster(runtime.settings, secure=True).credentials.remove(principal)
     destroyed = tuple(runtime.keys.destroy_partner_keys(partner))
+    # What every call so far did, kept with the list, so a call finishing an interrupted revocation
+    # still records all of it on the ledger.
+    done = store.load()[partner]
+    done["acls_removed"] = sorted({*done.get("acls_removed", []), *(a.describe() for a in removed)})
+    done["credential_deleted"] = bool(done.get("credential_deleted")) or deleted
+    done["keys_destroyed"] = sorted({*done.get("keys_destroyed", []), *destroyed})
+    store.add(partner, done)
     signer = Signer(ROUTER_IDENTITY, runtime.keys.signing_key(ROUTER_IDENTITY))
     body = {
         "principal": principal,
-        "by": by,
-        "acls_removed": [a.describe() for a in removed],
-        "credential_deleted": deleted,
-        "keys_destroyed": list(destroyed),
+        "by": done.get("by", by),
+        "acls_removed": done["acls_removed"],
+        "credential_deleted": done["credential_deleted"],
+        "keys_destroyed": done["keys_destroyed"],
         "note": "keys destroyed in this key store; copies exported from it are not covered",
     }
     entry = record_revocation(
@@ -135,7 +142,7 @@ def revoke_partner(runtime: Runtime, admin: AdminClient, partner: str, by: str) 
         signer,
         partner,
         body,
-        at_ms,
+        int(done.get("at", at_ms)),
     )
     return RevocationResult(len(removed), deleted, destroyed, entry)
 
