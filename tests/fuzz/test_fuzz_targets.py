@@ -65,8 +65,8 @@ def test_each_decoder_error_is_a_documented_type(rows: dict[str, FuzzRow]) -> No
 
 
 def test_same_seed_same_counts() -> None:
-    first = run_fuzz(7, 40, targets=("codec", "agreements"))
-    again = run_fuzz(7, 40, targets=("codec", "agreements"))
+    first = run_fuzz(7, 30, targets=("provenance", "agreements"))
+    again = run_fuzz(7, 30, targets=("provenance", "agreements"))
     assert [(r.inputs, r.outcomes) for r in first] == [(r.inputs, r.outcomes) for r in again]
 
 
