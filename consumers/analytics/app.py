@@ -2,14 +2,15 @@
 
 Data flow (each arrow a Kafka topic; the internal ones carry the app id as their prefix)::
 
-    ncc partner topic --ingest--> figure-updates (key: metric|force|region|week) --count--> figures table
+    ncc partner topic --ingest--> figure-updates (key: force|region|week) --count--> figures table
                             \\--> sightings (key: kind|token[|profile]) --detect--> links + pentameter.links
 
 ``ingest`` decodes every record with the partner SDK (router provenance checked; a record that
-fails is logged and counted, never used). Re-keying by figure and by token puts each table key on
-one partition, so several workers share the work correctly. The app runs with faust's
-exactly-once guarantee: it reads committed records only and its outputs and table changes are
-committed with its input offsets.
+fails is logged and counted, never used). Re-keying by place and week and by token puts each table
+key on one partition, so several workers share the work correctly: a figure key
+``metric|force|region|week`` always arrives in the update keyed ``force|region|week`` (one message
+per record). The app runs with faust's exactly-once guarantee: it reads committed records only and
+its outputs and table changes are committed with its input offsets.
 """
 
 from __future__ import annotations
@@ -125,8 +126,8 @@ def create_app(
                 log.warning("refused %s/%s@%s: %s", item.topic, item.partition, item.offset, item.reason)
                 continue
             picture.records += 1
-            for key, amount in figures.increments(item.record):
-                await updates.send(key=key, value=amount)
+            for where, amounts in figures.grouped(figures.increments(item.record)).items():
+                await updates.send(key=where, value=amounts)
             found = links.mentions(item.record)
             sighting = links.Sighting.of(item.record, found).as_dict()
             for mention in found:
@@ -134,8 +135,9 @@ def create_app(
 
     @app.agent(updates)
     async def count(stream: Any) -> None:
-        async for key, amount in stream.items():
-            figure_table[key] += int(amount)
+        async for where, amounts in stream.items():
+            for metric, amount in amounts.items():
+                figure_table[figures.SEPARATOR.join((metric, where))] += int(amount)
 
     @app.agent(sightings)
     async def detect(stream: Any) -> None:

@@ -91,6 +91,16 @@ def increments(record: Record) -> list[tuple[str, int]]:
     return [(make_key(m, force, region, week), n) for m, n in _metrics(record) if n]
 
 
+def grouped(increments: Iterable[tuple[str, int]]) -> dict[str, dict[str, int]]:
+    """Increments by ``force|region|week``: one update message per record instead of one per metric."""
+    groups: dict[str, dict[str, int]] = {}
+    for key, amount in increments:
+        metric, where = key.split(SEPARATOR, 1)
+        row = groups.setdefault(where, {})
+        row[metric] = row.get(metric, 0) + amount
+    return groups
+
+
 def add(counts: dict[str, int], record: Record) -> None:
     """Add one record's increments into ``counts`` (what the faust agent does with its table)."""
     for key, amount in increments(record):

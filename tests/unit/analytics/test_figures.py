@@ -39,6 +39,18 @@ def test_increments_carry_force_region_and_week() -> None:
     assert "premises_visits:arrests|KENT|SOUTH_EAST|2007-W41" not in keys  # zero: left out
 
 
+def test_a_record_sends_one_update_keyed_by_place_and_week() -> None:
+    record = _record("PremisesVisit", premises={"premises_type": "HOTEL"}, potential_victims_identified=2)
+    groups = figures.grouped(figures.increments(record))
+    assert list(groups) == ["KENT|SOUTH_EAST|2007-W41"]
+    assert groups["KENT|SOUTH_EAST|2007-W41"]["premises_visits:potential_victims_identified"] == 2
+    counts: dict[str, int] = {}
+    for where, amounts in groups.items():
+        for metric, amount in amounts.items():
+            counts[f"{metric}|{where}"] = amount
+    assert counts == dict(figures.increments(record))  # the same table as one update per metric
+
+
 def test_each_figure_is_counted() -> None:
     counts: dict[str, int] = {}
     for record in (
