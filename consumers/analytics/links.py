@@ -151,7 +151,7 @@ class Sighting:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """The sighting as sent to the detect agent; the corroborating tokens only when there are any."""
+        """The sighting as sent to the detect agent (JSON: the tokens as a list)."""
         value: dict[str, Any] = asdict(self)
         value["with_tokens"] = list(self.with_tokens)
         return value

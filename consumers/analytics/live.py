@@ -286,7 +286,7 @@ class OperationPicture:
             time.sleep(0.5)
         return figures, links
 
-    def checks(self, generated: HasGroundTruth, view: CellView, *, timeout: float = 180.0) -> list[Check]:
+    def checks(self, generated: HasGroundTruth, view: CellView, *, timeout: float = 300.0) -> list[Check]:
         """Wait until the picture settles (bounded), then compare it with the ground truth."""
         figures, links = self.settle(len(view.forces), timeout=timeout)
         return compare(figures, links, generated.ground_truth, view)
