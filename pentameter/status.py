@@ -28,8 +28,10 @@ console = Console()
 PARTNER_GROUP_PREFIX = "pentameter-partner-"
 
 
-def _brokers(bootstrap: str, timeout: float) -> dict[str, Any]:
-    info = describe(bootstrap, timeout=timeout)
+def _brokers(client: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """The cluster's shape, probed with the client's own security settings (SASL on a secure one)."""
+    security = {k: str(v) for k, v in client.items() if k != "bootstrap.servers"}
+    info = describe(str(client["bootstrap.servers"]), timeout=timeout, extra=security)
     return {
         "cluster_id": info.cluster_id,
         "controller_id": info.controller_id,
@@ -58,18 +60,30 @@ def _offsets(
     return {(tp.topic, tp.partition): f.result(timeout).offset for tp, f in futures.items()}
 
 
-def _group_lag(
-    admin: AdminClient, group: str, topics: dict[str, Any], timeout: float, always: Iterable[str] = ()
-) -> dict[str, Any]:
-    """Lag of one group: end offsets minus committed offsets, over the partitions of every topic it
-    committed (plus ``always``, e.g. the router's ingress topics, counted from their start when the
-    group has not committed there yet)."""
+def _committed(admin: AdminClient, group: str, timeout: float) -> dict[tuple[str, int], int]:
     future = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group]
-    committed = {
+    return {
         (tp.topic, tp.partition): tp.offset
         for tp in (future.result(timeout).topic_partitions or [])
         if tp.error is None
     }
+
+
+def _group_lag(
+    admin: AdminClient,
+    group: str,
+    topics: dict[str, Any],
+    timeout: float,
+    always: Iterable[str] = (),
+    exists: bool = True,
+) -> dict[str, Any]:
+    """Lag of one group: end offsets minus committed offsets, over the partitions of every topic it
+    committed (plus ``always``, e.g. the router's ingress topics, counted from their start when the
+    group has not committed there yet).
+
+    Committed offsets are asked for only when the cluster lists the group: librdkafka 2.16's admin
+    offset fetch crashes the process when no group coordinator exists yet (a fresh cluster)."""
+    committed = _committed(admin, group, timeout) if exists else {}
     names = {t for t, _ in committed} | set(always)
     partitions = [
         TopicPartition(name, pid)
@@ -106,7 +120,9 @@ def _lag(runtime: Runtime, admin: AdminClient, timeout: float) -> list[dict[str,
         for g in listed.valid
         if g.group_id.startswith(partner_prefix) or g.group_id == router_group
     )
-    result = [_group_lag(admin, router_group, topics, timeout, always=runtime.ingress_topics)]
+    router_listed = any(g.group_id == router_group for g in listed.valid)
+    always = runtime.ingress_topics
+    result = [_group_lag(admin, router_group, topics, timeout, always=always, exists=router_listed)]
     result += [_group_lag(admin, g, topics, timeout) for g in groups if g != router_group]
     return result
 
@@ -195,7 +211,7 @@ def status(
     runtime = build_runtime()
     bootstrap = str(runtime.client["bootstrap.servers"])
     try:
-        cluster = _brokers(bootstrap, timeout)
+        cluster = _brokers(runtime.client, timeout)
     except Exception as exc:  # any failure to reach the cluster
         if as_json:
             typer.echo(json.dumps({"bootstrap": bootstrap, "up": False, "error": str(exc)}))

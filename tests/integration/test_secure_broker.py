@@ -247,3 +247,18 @@ def test_creds_show_and_the_secrets_stay_private(secure: Secure) -> None:
         assert stat.S_IMODE(os.stat(node.spec.config_file).st_mode) == 0o600
         logs = node.spec.log_file.read_text(errors="replace")
         assert not any(p in logs for p in passwords)
+
+
+def test_status_answers_as_the_operator_on_the_secure_cluster(
+    secure: Secure, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pentameter.status import status
+
+    monkeypatch.setenv("PENTAMETER_PRINCIPAL", "operator")
+    app = typer.Typer()
+    app.command()(status)
+    result = CliRunner().invoke(app, ["--json", "--no-verify"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["up"] is True
+    assert [b["reachable"] for b in report["brokers"]] == [True]
