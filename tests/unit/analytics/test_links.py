@@ -87,7 +87,7 @@ def test_a_common_name_in_two_forces_is_not_a_link_until_an_identifier_corrobora
 
 
 def test_the_same_name_with_another_profile_is_another_person() -> None:
-    records = [
+    records: list[dict[str, Any]] = [
         {"envelope": {"event_type": "IntelligenceReport", "event_id": f"e{i}", "force_area": force},
          "people": [{"name": T2, "age": age, "gender": "MALE", "nationality": "CHN"}],
          "phones": [{"number": T1}]}
@@ -121,7 +121,7 @@ def test_planted_links_are_found_in_the_cells_projection() -> None:
     )
     generated = generate("pentameter2", seed=seed, scale=scale)
     projected: list[dict[str, Any]] = []
-    raw_people: dict[tuple[str, str], set[tuple[str, int, str]]] = {}
+    raw_people: dict[tuple[str, str], set[tuple[Any, ...]]] = {}
     for file in generated.lines:
         if file.endswith(".json"):
             continue
@@ -133,8 +133,9 @@ def test_planted_links_are_found_in_the_cells_projection() -> None:
                     continue
                 projected.append(d.record)
                 for seen, person in zip(_people(d.record), _people(raw), strict=True):
-                    who = (person["name"], person.get("age"), person.get("nationality"))
-                    raw_people.setdefault((str(raw["envelope"]["event_id"]), seen["name"]), set()).add(who)
+                    person_seen = (person["name"], person.get("age"), person.get("nationality"))
+                    key = (str(raw["envelope"]["event_id"]), seen["name"])
+                    raw_people.setdefault(key, set()).add(person_seen)
     found = links.detect(projected)
     by_reports = {
         (
