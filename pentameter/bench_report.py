@@ -207,7 +207,10 @@ def _faults(
         kwargs: dict[str, Any] = {"on_progress": lambda text: say(f"faults: {text}")}
         if config.fault_events:
             kwargs["events"] = config.fault_events
-        found = faults.run_fault_suite(Path(tmp), faults.FAULTS, **kwargs)
+        try:
+            found = faults.run_fault_suite(Path(tmp), faults.FAULTS, **kwargs)
+        except Exception as exc:  # the other figures are still worth writing down
+            return None, f"the fault suite stopped with {type(exc).__name__}: {exc}"
     return [_plain(r) for r in found], None
 
 

@@ -137,3 +137,17 @@ def test_a_missing_fault_suite_is_said_in_the_document(
 
     found, missing = _faults(TINY, lambda _: None)
     assert found is None and missing is not None and "not available" in missing
+
+
+def test_a_failing_fault_suite_is_said_in_the_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    def run_fault_suite(workdir: Path, faults: tuple[str, ...], **options: Any) -> list[_Fault]:
+        raise TimeoutError("timed out after 120s waiting for sync")
+
+    stub = types.SimpleNamespace(FAULTS=("kill-leader",), run_fault_suite=run_fault_suite)
+    monkeypatch.setitem(sys.modules, "pentameter.faults", stub)
+    monkeypatch.setattr(pentameter, "faults", stub, raising=False)
+    from pentameter.bench_report import _faults
+
+    found, missing = _faults(TINY, lambda _: None)
+    assert found is None
+    assert missing == "the fault suite stopped with TimeoutError: timed out after 120s waiting for sync"
