@@ -12,7 +12,9 @@ The DOM is meant to be read by tests and tools as well as people: every figure c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, timedelta
 from html import escape
 from typing import Any
 
@@ -123,10 +125,25 @@ def region_force_html(figures: Figures) -> str:
     return f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody><tfoot>{foot}</tfoot>"
 
 
+def week_range(labels: Iterable[str]) -> list[str]:
+    """Every ISO week from the first to the last label (``2007-W40``), so quiet weeks show as gaps."""
+    known = sorted(w for w in labels if re.fullmatch(r"\d{4}-W\d{2}", w))
+    if not known:
+        return []
+    day = date.fromisocalendar(int(known[0][:4]), int(known[0][6:]), 1)
+    last = date.fromisocalendar(int(known[-1][:4]), int(known[-1][6:]), 1)
+    weeks = []
+    while day <= last:
+        year, week, _ = day.isocalendar()
+        weeks.append(f"{year}-W{week:02d}")
+        day += timedelta(days=7)
+    return weeks
+
+
 def trend_svg(metric: str, label: str, by_week: Mapping[str, Mapping[str, int]]) -> str:
     """A bar per ISO week (months, where the agreement generalised a date, are left out)."""
-    weeks = sorted(w for w in by_week if not w.startswith("M") and w != "unknown")
-    values = [int(by_week[w].get(metric, 0)) for w in weeks]
+    weeks = week_range(by_week)
+    values = [int(by_week.get(w, {}).get(metric, 0)) for w in weeks]
     width, height, top = 520, 90, max(values, default=0) or 1
     step = width / max(len(weeks), 1)
     bars = []
@@ -221,7 +238,7 @@ STYLE = (
     ".figure dt{font-size:.8em;color:#555}.figure dd{margin:0;font-size:1.4em}"
     "table{border-collapse:collapse;margin-bottom:1em;font-size:.9em}"
     "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
-    "td:first-child,td:nth-child(2){text-align:left}"
+    "td:first-child,td:nth-child(2),thead th:first-child,thead th:nth-child(2){text-align:left}"
     "#trends{display:flex;flex-wrap:wrap;gap:1em}.trend{margin:0}.trend rect{fill:#3a6ea5}"
     "#link-alerts td{text-align:left;font-family:monospace}"
 )

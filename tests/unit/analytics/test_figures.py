@@ -132,3 +132,8 @@ def test_trend_leaves_out_months_and_scales_bars() -> None:
     svg = dashboard.trend_svg("events", "events", by_week)
     assert 'data-total="6"' in svg and "M2007-10" not in svg
     assert 'data-week="2007-W40" data-value="4" x="1.0" y="14.0"' in svg  # the peak fills the chart
+    gap = dashboard.trend_svg("events", "events", {"2007-W52": {"events": 1}, "2008-W02": {"events": 1}})
+    assert 'data-week="2008-W01" data-value="0"' in gap  # a quiet week is a gap, not left out
+    assert dashboard.week_range(["2008-W02", "2007-W52", "M2007-12", "unknown"]) == [
+        "2007-W52", "2008-W01", "2008-W02"
+    ]  # fmt: skip
