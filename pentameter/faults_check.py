@@ -1,0 +1,104 @@
+"""The accounting of a fault run: what was published against what partners hold and the ledger says.
+
+Kept free of I/O so it can be tested on hand-made inputs: a checker that cannot see a loss, a
+duplicate or a reordering would let every fault pass.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Published:
+    """One event the stream handed to the publisher, in publish order (``seq``)."""
+
+    event_id: str
+    seq: int
+    case: str
+    """The partitioning key: the case id, or the event id when there is no case."""
+    partners: frozenset[str]
+    """Partners the policy engine entitles to this event."""
+    acked: bool
+
+
+@dataclass(frozen=True)
+class PartnerCopy:
+    """One committed record on a partner topic, located so its order can be judged."""
+
+    partner: str
+    partition: int
+    offset: int
+    event_id: str
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Counts of one run. Events for sent/acked/delivered/lost; partner records for the rest."""
+
+    sent: int
+    acked: int
+    delivered: int
+    """Acknowledged events found on every entitled partner's topic."""
+    lost: int
+    """Acknowledged events missing from at least one entitled partner's topic."""
+    duplicated: int
+    """Partner records repeating an (event, partner) pair already on the topic."""
+    out_of_order: int
+    """Partner records behind a later-published event of the same case on the same partition."""
+    unexplained: int
+    """Partner records the ledger does not account for (no committed delivery entry, or fewer)."""
+    not_entitled: int
+    """Partner records for a partner the policy engine does not entitle to the event."""
+
+
+def ledger_deliveries(entries: Iterable[bytes]) -> Counter[tuple[str, str]]:
+    """(event id, partner) -> how many committed ledger decisions deliver it."""
+    found: Counter[tuple[str, str]] = Counter()
+    for raw in entries:
+        entry = json.loads(raw)
+        if entry.get("kind") != "decision":
+            continue
+        for delivered in entry.get("delivered", ()):
+            found[(str(entry["event_id"]), str(delivered["partner"]))] += 1
+    return found
+
+
+def tally(
+    published: Sequence[Published], copies: Iterable[PartnerCopy], ledger: Counter[tuple[str, str]]
+) -> Tally:
+    """Judge what partners hold against what was published, entitled and written to the ledger."""
+    by_id = {p.event_id: p for p in published}
+    held: Counter[tuple[str, str]] = Counter()
+    highest: dict[tuple[str, int, str], int] = {}
+    out_of_order = not_entitled = unknown = 0
+    for copy in sorted(copies, key=lambda c: (c.partner, c.partition, c.offset)):
+        held[(copy.event_id, copy.partner)] += 1
+        event = by_id.get(copy.event_id)
+        if event is None:
+            unknown += 1
+            continue
+        if copy.partner not in event.partners:
+            not_entitled += 1
+        lane = (copy.partner, copy.partition, event.case)
+        if event.seq < highest.get(lane, -1):
+            out_of_order += 1
+        else:
+            highest[lane] = event.seq
+    acked = [p for p in published if p.acked]
+    delivered = sum(1 for p in acked if all(held[(p.event_id, partner)] for partner in p.partners))
+    duplicated = sum(count - 1 for count in held.values() if count > 1)
+    unexplained = sum(max(0, count - ledger[pair]) for pair, count in held.items())
+    return Tally(
+        sent=len(published),
+        acked=len(acked),
+        delivered=delivered,
+        lost=len(acked) - delivered,
+        duplicated=duplicated,
+        out_of_order=out_of_order,
+        unexplained=unexplained,
+        not_entitled=not_entitled + unknown,
+    )

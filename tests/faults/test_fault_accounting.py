@@ -1,0 +1,110 @@
+"""The fault accounting sees each kind of damage: a checker blind to one would pass every fault."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from pentameter.faults import FaultResult, fault_table
+from pentameter.faults_check import PartnerCopy, Published, ledger_deliveries, tally
+
+pytestmark = [pytest.mark.faults]
+
+EVENTS = [
+    Published("e0", 0, "case-a", frozenset({"p1", "p2"}), acked=True),
+    Published("e1", 1, "case-a", frozenset({"p1"}), acked=True),
+    Published("e2", 2, "case-b", frozenset({"p2"}), acked=True),
+    Published("e3", 3, "case-a", frozenset({"p1"}), acked=False),
+]
+
+
+def _clean_copies() -> list[PartnerCopy]:
+    return [
+        PartnerCopy("p1", 0, 0, "e0"),
+        PartnerCopy("p1", 0, 1, "e1"),
+        PartnerCopy("p2", 1, 0, "e0"),
+        PartnerCopy("p2", 2, 0, "e2"),
+    ]
+
+
+def _ledger(copies: list[PartnerCopy]) -> Counter[tuple[str, str]]:
+    return Counter((c.event_id, c.partner) for c in copies)
+
+
+def test_a_clean_run_counts_every_acknowledged_event_delivered() -> None:
+    copies = _clean_copies()
+    counts = tally(EVENTS, copies, _ledger(copies))
+    assert (counts.sent, counts.acked, counts.delivered, counts.lost) == (4, 3, 3, 0)
+    assert (counts.duplicated, counts.out_of_order, counts.unexplained, counts.not_entitled) == (0, 0, 0, 0)
+
+
+def test_an_event_missing_from_one_entitled_partner_is_lost() -> None:
+    copies = [c for c in _clean_copies() if (c.partner, c.event_id) != ("p2", "e0")]
+    counts = tally(EVENTS, copies, _ledger(copies))
+    assert (counts.delivered, counts.lost) == (2, 1)
+
+
+def test_an_unacknowledged_event_is_not_lost_but_must_still_be_explained() -> None:
+    copies = [*_clean_copies(), PartnerCopy("p1", 0, 2, "e3")]
+    assert tally(EVENTS, copies, _ledger(copies)).unexplained == 0
+    assert tally(EVENTS, copies, _ledger(_clean_copies())).unexplained == 1
+
+
+def test_a_second_copy_is_a_duplicate_and_unexplained_unless_the_ledger_has_it_twice() -> None:
+    copies = [*_clean_copies(), PartnerCopy("p1", 0, 2, "e1")]
+    counts = tally(EVENTS, copies, _ledger(_clean_copies()))
+    assert (counts.duplicated, counts.out_of_order, counts.unexplained) == (1, 0, 1)
+    assert tally(EVENTS, copies, _ledger(copies)).unexplained == 0
+
+
+def test_a_later_event_of_a_case_ahead_of_an_earlier_one_is_out_of_order() -> None:
+    copies = [
+        PartnerCopy("p1", 0, 0, "e1"),
+        PartnerCopy("p1", 0, 1, "e0"),  # case-a: seq 0 after seq 1
+        PartnerCopy("p2", 1, 0, "e0"),
+        PartnerCopy("p2", 2, 0, "e2"),
+    ]
+    counts = tally(EVENTS, copies, _ledger(copies))
+    assert (counts.out_of_order, counts.lost, counts.duplicated) == (1, 0, 0)
+
+
+def test_order_is_judged_per_partition_and_per_case() -> None:
+    copies = [
+        PartnerCopy("p1", 0, 5, "e1"),
+        PartnerCopy("p1", 1, 0, "e0"),  # another partition: not comparable
+        PartnerCopy("p2", 1, 0, "e2"),  # case-b after nothing of its own
+        PartnerCopy("p2", 1, 1, "e0"),  # case-a: first of its case on this partition
+    ]
+    assert tally(EVENTS, copies, _ledger(copies)).out_of_order == 0
+
+
+def test_records_of_unknown_events_or_for_partners_not_entitled_are_flagged() -> None:
+    copies = [*_clean_copies(), PartnerCopy("p2", 0, 9, "e1"), PartnerCopy("p1", 0, 9, "stranger")]
+    counts = tally(EVENTS, copies, _ledger(_clean_copies()))
+    assert (counts.not_entitled, counts.unexplained) == (2, 2)
+
+
+def test_the_ledger_counts_deliveries_of_decisions_only() -> None:
+    entries = [
+        {"kind": "decision", "event_id": "e0", "delivered": [{"partner": "p1"}, {"partner": "p2"}]},
+        {"kind": "decision", "event_id": "e1", "delivered": []},
+        {"kind": "deadletter", "reason": "bad signature"},
+        {"kind": "seal", "sig": "00"},
+    ]
+    found = ledger_deliveries(json.dumps(e).encode() for e in entries)
+    assert found == Counter({("e0", "p1"): 1, ("e0", "p2"): 1})
+
+
+def test_the_table_shows_every_figure_of_every_fault() -> None:
+    result = FaultResult("kill-router", 1200, 1200, 1199, 1, 2, 3, 4, 12.5)
+    table = fault_table([result])
+    assert [c.header for c in table.columns] == [
+        "fault", "events sent", "acked", "delivered", "lost", "duplicated", "out of order", "unexplained",
+        "seconds",
+    ]  # fmt: skip
+    assert [next(iter(c.cells)) for c in table.columns] == [
+        "kill-router", "1,200", "1,200", "1,199", "1", "2", "3", "4", "12.5",
+    ]  # fmt: skip
+    assert not result.clean
