@@ -112,24 +112,9 @@ class Router:
         self._on_commit = on_commit
         self.stats = RouterStats()
         self._chains: dict[tuple[str, int], ChainWriter] = {}
-        self._client_config = client_config
-        self._consumer = self._new_consumer()
-        self._producer = Producer(
+        self._consumer = Consumer(
             {
                 **client_config,
-                "transactional.id": self.settings.transactional_id,
-                "transaction.timeout.ms": self.settings.transaction_timeout_ms,
-                "linger.ms": 5,
-                "batch.num.messages": 10000,
-                "queue.buffering.max.messages": 1_000_000,
-                "compression.type": "lz4",
-            }
-        )
-
-    def _new_consumer(self) -> Consumer:
-        return Consumer(
-            {
-                **self._client_config,
                 "group.id": self.settings.group_id,
                 "enable.auto.commit": False,
                 "enable.auto.offset.store": False,
@@ -142,27 +127,17 @@ class Router:
                 "session.timeout.ms": 15000,
             }
         )
-
-    def _subscribe(self) -> None:
-        self._consumer.subscribe(
-            self._ingress, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_revoke
+        self._producer = Producer(
+            {
+                **client_config,
+                "transactional.id": self.settings.transactional_id,
+                "transaction.timeout.ms": self.settings.transaction_timeout_ms,
+                "linger.ms": 5,
+                "batch.num.messages": 10000,
+                "queue.buffering.max.messages": 1_000_000,
+                "compression.type": "lz4",
+            }
         )
-
-    def _rejoin(self, error: KafkaError) -> None:
-        """Replace a consumer that hit a fatal error with a fresh one.
-
-        A static member can be fenced by its own join, retried across a coordinator stall (a paused
-        or restarted broker); librdkafka then stops that consumer for good, and the router would
-        idle forever. No transaction is open between batches, so a new consumer simply continues
-        from the committed offsets and chain heads. A second live worker in the same slot is still
-        stopped: its transactional producer is fenced (a fatal transaction error, raised).
-        """
-        log.warning("consumer stopped by a fatal error, joining again with a new one: %s", error)
-        with contextlib.suppress(KafkaException, RuntimeError):
-            self._consumer.close()
-        self._chains.clear()
-        self._consumer = self._new_consumer()
-        self._subscribe()
 
     # -- partition ownership -------------------------------------------------------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
@@ -206,7 +181,9 @@ class Router:
         """Route until ``stop`` is set, ``max_events`` were consumed, or input was idle that long."""
         stop = stop or threading.Event()
         self._producer.init_transactions(60)
-        self._subscribe()
+        self._consumer.subscribe(
+            self._ingress, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_revoke
+        )
         last_input = time.monotonic()
         try:
             while not stop.is_set():
@@ -216,16 +193,16 @@ class Router:
                     self.settings.batch_max_events, self.settings.batch_max_ms / 1000
                 )
                 records = [Inbound.of(m) for m in messages if m.error() is None]
-                fatal = None
                 for m in messages:
                     error = m.error()
                     if error is not None and error.code() != KafkaError._PARTITION_EOF:
                         log.warning("consumer error: %s", error)
                         if error.fatal() or error.code() == KafkaError._FATAL:
-                            fatal = error
-                if fatal is not None:
-                    self._rejoin(fatal)
-                    continue
+                            # librdkafka stops a fenced static member for good (its own join retried
+                            # across a coordinator stall can fence it): exit, so the worker restarts
+                            # fresh, instead of idling forever on a dead consumer
+                            log.error("fatal consumer error, stopping this worker: %s", error)
+                            raise KafkaException(error)
                 if not records:
                     if not self._chains:  # no partitions yet (joining the group): not idle
                         last_input = time.monotonic()
