@@ -20,6 +20,7 @@ from pentameter.bench_report import report_command
 from pentameter.bench_route import bench_route
 from pentameter.bench_scale import scale_command
 from pentameter.bench_soak import soak_command
+from pentameter.faults import bench_faults
 from pentameter.keys_cli import keys_app
 from pentameter.revoke import revoke_command
 from pentameter.status import status
@@ -63,6 +64,7 @@ app.add_typer(bench_app, name="bench")
 register_producers(app, bench_app)
 bench_app.command(name="policy")(policy_command)
 bench_app.command(name="route")(bench_route)
+bench_app.command(name="faults")(bench_faults)
 bench_app.command(name="soak")(soak_command)
 bench_app.command(name="scale")(scale_command)
 bench_app.command(name="report")(report_command)

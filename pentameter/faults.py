@@ -1,0 +1,890 @@
+"""Fault injection: break a private three-node cluster under a live pipeline and count the damage.
+
+Each fault runs on its own topic namespace of a private local cluster (replication factor 3,
+``min.insync.replicas`` 2; publishers use ``acks=all``), never on the shared broker:
+
+1. an agency's :class:`~producers.publisher.AgencyPublisher` streams events at a steady rate;
+2. the router runs as a subprocess (``pentameter router run``), so it can be killed like any
+   process in production;
+3. mid-stream the fault is injected, and the run waits until the router has committed every
+   ingress record;
+4. partner topics and the audit ledger are read with ``isolation.level=read_committed`` and judged
+   by :func:`pentameter.faults_check.tally`: every acknowledged event on every partner the policy
+   engine entitles (``engine.route``) exactly once, in per-case publish order, and nothing on a
+   partner topic the ledger does not explain.
+
+The faults:
+
+- ``kill-leader``: SIGKILL the leader of a busy ingress partition, restart it once leadership
+  moved;
+- ``kill-router``: freeze the router until a transaction is provably open (a partner or audit
+  partition's last stable offset is behind its high watermark), SIGKILL it, start a new one;
+- ``pause-broker``: SIGSTOP the router group's coordinator past the broker session timeout, until
+  the controller fenced it (it leads nothing any more), then SIGCONT;
+- ``restart-cluster``: stop every node, start them all again on their data.
+
+A router process that exits by itself is restarted (as a supervisor would) and counted with the
+error it logged, so the data checks still run and the exit is reported rather than hidden. (A
+static consumer member fenced across a coordinator stall is such an exit: librdkafka stops that
+consumer for good, and the router stops rather than idle on it.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import typer
+from confluent_kafka import Consumer, IsolationLevel, KafkaError, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec
+from rich.console import Console
+from rich.table import Table
+
+from consumers.governance_io import publish_catalogue
+from consumers.ledger import verify_entries
+from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
+from infra.broker.errors import PortInUse
+from infra.broker.local import LocalCluster
+from infra.settings import Settings, load_settings
+from infra.topics import AUDIT_TOPIC, GOVERNANCE_TOPIC, ensure_topics
+from pentameter.faults_check import PartnerCopy, Published, ledger_deliveries, tally
+from producers.agencies import ingress_topic
+from producers.exceptions import DeliveryFailed
+from producers.publisher import AgencyPublisher, DeliveryReport
+from schemas.provenance import Signer
+from schemas.samples import sample
+from schemas.validation import validate
+from schemas.wire import Codec
+
+FAULTS: tuple[str, ...] = ("kill-leader", "kill-router", "pause-broker", "restart-cluster")
+DEFAULT_EVENTS = 1200
+DEFAULT_RATE = 100.0
+"""Events per second the stream publishes: well below what the router sustains here, so a fault
+(not a backlog) is what the run measures."""
+AGENCY = "police.gloucestershire"
+EVENT_TYPES = ("IntelligenceReport", "PotentialVictimEncounter", "NRMReferral", "DutyToNotify",
+               "NRMDecision", "PremisesVisit", "Arrest", "AssetSeizure")  # fmt: skip
+CASES = 24
+"""Cases the stream's events belong to: enough events per case for order to be tested."""
+BROKER_SESSION_TIMEOUT = 9.0
+"""``broker.session.timeout.ms`` (Kafka's default, not overridden by ``infra/broker/config.py``)."""
+NODES = 3
+DRAIN_TIMEOUT = 240.0
+"""Seconds the router gets, after the stream ends, to commit every ingress record."""
+
+Progress = Callable[[str], None]
+Facts = dict[str, Any]
+
+
+def _silent(_: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class FaultResult:
+    """One fault's figures: events for sent/acked/delivered/lost, partner records for the rest."""
+
+    fault: str
+    sent: int
+    acked: int
+    delivered: int
+    lost: int
+    duplicated: int
+    out_of_order: int
+    unexplained: int
+    seconds: float
+
+    @property
+    def clean(self) -> bool:
+        """Everything acknowledged delivered, exactly once, in order, and explained."""
+        return (self.lost, self.duplicated, self.out_of_order, self.unexplained) == (0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class FaultRun:
+    """A fault's result with the proof that the fault happened and the ledger's own verdict."""
+
+    result: FaultResult
+    happened: bool
+    """The fault's own evidence held (leadership moved, a transaction was open, ...)."""
+    facts: Mapping[str, Any]
+    """What was observed: nodes, pids, leaders, timings; shown when something fails."""
+    router_exits: int
+    """Router processes that exited by themselves (and were restarted)."""
+    ledger_problems: tuple[str, ...]
+    ledger_decisions: int
+    not_entitled: int
+
+
+# -- the workload ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Event:
+    record: dict[str, Any]
+    event_id: str
+    case: str
+    partners: frozenset[str]
+
+
+def _workload(runtime: Runtime, count: int, tag: str) -> list[_Event]:
+    """``count`` valid events cycling through the event types, spread over ``CASES`` cases."""
+    base = {t: validate(sample(t)) for t in EVENT_TYPES}
+    entitled: dict[str, frozenset[str]] = {}
+    events = []
+    for i in range(count):
+        event_type = EVENT_TYPES[i % len(EVENT_TYPES)]
+        record = copy.deepcopy(base[event_type])
+        envelope = record["envelope"]
+        envelope["event_id"] = uuid.uuid4()
+        envelope["origin_agency"] = AGENCY
+        if envelope.get("case_id") is not None:
+            envelope["case_id"] = f"CASE-{tag}-{i % CASES:02d}"
+        if event_type not in entitled:  # entitlement depends on type and agency, not on ids
+            routing = runtime.engine.route(event_type, copy.deepcopy(record))
+            entitled[event_type] = frozenset(d.partner for d in routing.deliveries)
+        event_id = str(envelope["event_id"])
+        case = str(envelope.get("case_id") or event_id)
+        events.append(_Event(record, event_id, case, entitled[event_type]))
+    return events
+
+
+class _Stream(threading.Thread):
+    """Publishes the workload at a steady rate from one thread; records what the broker acked."""
+
+    def __init__(self, runtime: Runtime, events: list[_Event], rate: float) -> None:
+        super().__init__(name="pentameter-fault-stream", daemon=True)
+        self._runtime = runtime
+        self._events = events
+        self._rate = rate
+        self._lock = threading.Lock()
+        self._stop_event = threading.Event()
+        self.sent = 0
+        self.acked: set[str] = set()
+        self.failed: list[str] = []
+        self.error: BaseException | None = None
+
+    def _report(self, report: DeliveryReport) -> None:
+        with self._lock:
+            if report.ok:
+                self.acked.add(report.event_id)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    def run(self) -> None:
+        runtime = self._runtime
+        publisher = AgencyPublisher(
+            AGENCY,
+            topic=runtime.topic(ingress_topic(AGENCY)),
+            bootstrap_servers=str(runtime.client["bootstrap.servers"]),
+            catalogue=runtime.catalogue,
+            signer=Signer(AGENCY, runtime.keys.signing_key(AGENCY)),
+            config={"logger": _quiet_logger()},
+        )
+        started = time.monotonic()
+        try:
+            for i, event in enumerate(self._events):
+                if self._stop_event.is_set():
+                    break
+                delay = started + i / self._rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                publisher.publish(event.record, on_delivery=self._report)
+                self.sent += 1
+        except BaseException as exc:  # reported by the runner, not lost in a thread
+            self.error = exc
+        finally:
+            try:
+                publisher.close(timeout=DRAIN_TIMEOUT)
+            except DeliveryFailed as exc:
+                self.failed = [f.event_id for f in exc.failures]
+
+
+def _quiet_logger() -> logging.Logger:
+    """librdkafka's connection-refused chatter is expected while nodes are down: keep it out."""
+    logger = logging.getLogger("pentameter.faults.client")
+    logger.propagate = False
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+    return logger
+
+
+# -- the router process ----------------------------------------------------------------------------
+
+
+class _RouterProcess:
+    """``pentameter router run`` as a child process, logging to one file across restarts."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self._env = env
+        self.log = log
+        self._proc: subprocess.Popen[bytes] | None = None
+        self.pids: list[int] = []
+        self.unexpected_exits = 0
+        self.exit_reasons: list[str] = []
+
+    def start(self) -> int:
+        command = [sys.executable, "-m", "pentameter", "router", "run", "--worker", "0",
+                   "--batch", "50", "--batch-ms", "20"]  # fmt: skip
+        with self.log.open("ab") as out:  # the child keeps its own copy of the descriptor
+            self._proc = subprocess.Popen(command, env=self._env, stdout=out, stderr=subprocess.STDOUT)
+        self.pids.append(self._proc.pid)
+        return self._proc.pid
+
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None
+        return self._proc.pid
+
+    def signal(self, sig: signal.Signals) -> None:
+        assert self._proc is not None
+        self._proc.send_signal(sig)
+
+    def kill(self) -> None:
+        """SIGKILL and reap; a no-op when it already exited."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+        if self._proc is not None:
+            self._proc.wait(30)
+
+    def supervise(self, progress: Progress) -> None:
+        """Restart the router if it exited by itself, and count it."""
+        if self._proc is not None and self._proc.poll() is not None:
+            self.unexpected_exits += 1
+            errors = [line for line in self.tail(200).splitlines() if " ERROR " in line]
+            self.exit_reasons.append(errors[-1] if errors else f"exit code {self._proc.returncode}")
+            progress(f"router exited by itself ({self.exit_reasons[-1]}); restarting it")
+            self.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """SIGTERM (the router finishes its batch and closes), SIGKILL if it does not."""
+        if self._proc is None:
+            return
+        if self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGTERM)
+            try:
+                self._proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(30)
+
+    def dump_stacks(self) -> None:
+        """Ask a stuck router where it is (faulthandler writes every thread's stack to its log)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGABRT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(5)
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+# -- the cluster -----------------------------------------------------------------------------------
+
+
+def _admin(bootstrap: str) -> AdminClient:
+    config: dict[str, Any] = {"bootstrap.servers": bootstrap, "socket.timeout.ms": 5000}
+    config["logger"] = _quiet_logger()
+    return AdminClient(config)
+
+
+def _free_base_port(span: int, first: int = 29100, last: int = 29900) -> int:
+    """The first of ``span`` consecutive free loopback ports (scanned from the top of the range,
+    away from where the test suite's private clusters look first)."""
+    for start in range(last - span, first, -10):
+        try:
+            for port in range(start, start + span):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return start
+    raise RuntimeError(f"no {span} free consecutive ports between {first} and {last}")
+
+
+def _reap(pid: int | None) -> None:
+    """Collect a dead node we spawned, so it does not linger as a zombie."""
+    if pid is None:
+        return
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+@dataclass
+class _Context:
+    """What an injector needs: the lab, this run's runtime and router, and where facts go."""
+
+    lab: FaultLab
+    runtime: Runtime
+    router: _RouterProcess
+    facts: Facts = field(default_factory=dict)
+
+    @property
+    def ingress(self) -> str:
+        return self.runtime.topic(ingress_topic(AGENCY))
+
+    @property
+    def group(self) -> str:
+        return self.runtime.router_settings().group_id
+
+
+class FaultLab:
+    """A private three-node cluster that runs faults one after another, each in its own namespace."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        base_port: int | None = None,
+        rate: float = DEFAULT_RATE,
+        on_progress: Progress | None = None,
+        heap: str = "512m",
+    ) -> None:
+        self.workdir = workdir
+        self.rate = rate
+        self.progress = on_progress or _silent
+        self._base_port = base_port
+        self.settings = Settings(
+            home=workdir / "home",
+            bootstrap_servers=None,
+            broker_port=base_port or 0,
+            broker_heap=heap,
+            topic_prefix="",
+            kafka_cache_override=load_settings().kafka_cache,
+            principal=None,
+        )
+        self.cluster = LocalCluster(self.settings)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def __enter__(self) -> FaultLab:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start the cluster (another free port range if a concurrent run took this one)."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        for attempt in range(3):
+            port = self._base_port if self._base_port and attempt == 0 else _free_base_port(2 * NODES)
+            self.settings = replace(self.settings, broker_port=port)
+            self.cluster = LocalCluster(self.settings)
+            try:
+                self.cluster.up(NODES, progress=self.progress, timeout=120)
+                return
+            except PortInUse as exc:
+                self.progress(f"{exc}; trying another range")
+                self.close()
+        raise RuntimeError("could not find free ports for the fault cluster")
+
+    def close(self) -> None:
+        """Stop every node and drop their data (their logs stay for a post-mortem)."""
+        pids = [s.pid for s in self.cluster.nodes()]
+        with contextlib.suppress(Exception):
+            for state in self.cluster.nodes():  # a paused node would ignore SIGTERM
+                if state.pid is not None:
+                    os.kill(state.pid, signal.SIGCONT)
+        self.cluster.down()
+        for pid in pids:
+            _reap(pid)
+        for state in self.cluster.nodes():
+            shutil.rmtree(state.spec.data_dir, ignore_errors=True)
+
+    @property
+    def bootstrap(self) -> str:
+        return self.cluster.bootstrap_servers()
+
+    def node_pids(self) -> dict[int, int | None]:
+        return {s.spec.node_id: s.pid for s in self.cluster.nodes()}
+
+    def bootstrap_without(self, node: int) -> str:
+        return ",".join(s.spec.bootstrap for s in self.cluster.nodes() if s.spec.node_id != node)
+
+    # -- one fault ---------------------------------------------------------------------------------
+    def run(self, fault: str, events: int = DEFAULT_EVENTS) -> FaultRun:
+        """Stream ``events``, inject ``fault`` mid-stream, drain, and judge what partners got."""
+        inject = _INJECTORS.get(fault)
+        if inject is None:
+            raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
+        started = time.monotonic()
+        self._settle()
+        prefix = f"f{uuid.uuid4().hex[:8]}."
+        settings = replace(self.settings, topic_prefix=prefix, bootstrap_servers=self.bootstrap)
+        runtime = build_runtime(settings)
+        ensure_topics(_admin(self.bootstrap), runtime.topic_specs())
+        publish_catalogue(runtime.client, runtime.catalogue, runtime.topic(GOVERNANCE_TOPIC))
+        runtime.keys.signing_key(ROUTER_IDENTITY)  # made here, not raced by the router process
+        workload = _workload(runtime, events, uuid.uuid4().hex[:6])
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("PENTAMETER_")},
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "PENTAMETER_TOPIC_PREFIX": prefix,
+            "PENTAMETER_HOME": str(settings.home),
+            "PYTHONFAULTHANDLER": "1",
+        }
+        router = _RouterProcess(env, self.workdir / f"router-{fault}-{prefix.rstrip('.')}.log")
+        ctx = _Context(self, runtime, router)
+        stream = _Stream(runtime, workload, self.rate)
+        self.progress(f"{fault}: streaming {events} events at {self.rate:g}/s (topic prefix {prefix})")
+        try:
+            router.start()
+            self._until(lambda: "assigned ['" in router.log.read_text(), 120, "the router joining", router)
+            stream.start()
+            self._until(
+                lambda: stream.sent >= events // 4 and self._committed_events(ctx) > 0,
+                120,
+                "the router committing its first events",
+                router,
+            )
+            self.progress(f"{fault}: injecting after {stream.sent} events sent")
+            happened = inject(ctx)
+            self.progress(f"{fault}: injected; {_describe(ctx.facts)}")
+            stream.join()
+            if stream.error is not None:
+                raise RuntimeError(f"the publisher failed: {stream.error!r}") from stream.error
+            self._settle()
+            self._until(lambda: self._drained(ctx), DRAIN_TIMEOUT, "the router draining the ingress", router)
+            router.stop()
+            self.progress(f"{fault}: drained; checking partner topics and the ledger")
+            run = self._judge(fault, ctx, workload, stream, happened, time.monotonic() - started)
+            self.progress(f"{fault}: {run.result}")
+            return run
+        finally:
+            stream.stop()
+            if stream.is_alive():
+                stream.join(DRAIN_TIMEOUT)
+            router.kill()
+            self._drop_topics(runtime)
+
+    # -- waiting ---------------------------------------------------------------------------------------
+    def _until(
+        self, condition: Callable[[], bool], timeout: float, what: str, router: _RouterProcess | None = None
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if router is not None:
+                router.supervise(self.progress)
+            with contextlib.suppress(KafkaException):
+                if condition():
+                    return
+            time.sleep(0.2)
+        tail = ""
+        if router is not None:
+            router.dump_stacks()
+            tail = f"\nrouter log:\n{router.tail()}"
+        raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}{tail}")
+
+    def _settle(self, timeout: float = 120.0) -> None:
+        """Every node answering and every partition fully replicated: the next fault starts clean."""
+        self.cluster.wait_ready(NODES, timeout)
+        admin = _admin(self.bootstrap)
+
+        def replicated() -> bool:
+            topics = admin.list_topics(timeout=5).topics.values()
+            return all(len(p.isrs) == len(p.replicas) for t in topics for p in t.partitions.values())
+
+        self._until(replicated, timeout, "every partition back in sync")
+
+    def _committed_events(self, ctx: _Context) -> int:
+        """Ingress records the router group has committed (offsets of the agency's partitions)."""
+        return sum(max(0, o) for o in self._committed(ctx).values())
+
+    def _committed(self, ctx: _Context) -> dict[int, int]:
+        consumer = Consumer(
+            {"bootstrap.servers": self.bootstrap, "group.id": ctx.group, "logger": _quiet_logger()}
+        )
+        try:
+            partitions = [TopicPartition(ctx.ingress, p) for p in range(3)]
+            return {tp.partition: tp.offset for tp in consumer.committed(partitions, timeout=10)}
+        finally:
+            consumer.close()
+
+    def _drained(self, ctx: _Context) -> bool:
+        committed = self._committed(ctx)
+        consumer = Consumer(
+            {"bootstrap.servers": self.bootstrap, "group.id": "fault-ends", "logger": _quiet_logger()}
+        )
+        try:
+            for partition, offset in committed.items():
+                _, high = consumer.get_watermark_offsets(TopicPartition(ctx.ingress, partition), timeout=10)
+                if offset < high and high > 0:
+                    return False
+            return True
+        finally:
+            consumer.close()
+
+    def _drop_topics(self, runtime: Runtime) -> None:
+        """Delete this run's topics so later faults (the cluster restart above all) stay small."""
+        with contextlib.suppress(Exception):
+            admin = _admin(self.bootstrap)
+            names = [s.name for s in runtime.topic_specs()]
+            for future in admin.delete_topics(names, operation_timeout=30).values():
+                with contextlib.suppress(Exception):
+                    future.result(timeout=60)
+
+    # -- judging ---------------------------------------------------------------------------------------
+    def _judge(
+        self,
+        fault: str,
+        ctx: _Context,
+        workload: list[_Event],
+        stream: _Stream,
+        happened: bool,
+        seconds: float,
+    ) -> FaultRun:
+        runtime = ctx.runtime
+        sent = workload[: stream.sent]
+        acked = stream.acked
+        published = [
+            Published(e.event_id, seq, e.case, e.partners, e.event_id in acked) for seq, e in enumerate(sent)
+        ]
+        codec = Codec(runtime.catalogue)
+        partner_of = {topic: partner for partner, topic in runtime.partner_topics.items()}
+        copies = []
+        for record in _read(self.bootstrap, list(partner_of), "read_committed"):
+            _, decoded = codec.decode(record.value)
+            envelope = decoded.get("envelope", decoded)
+            event_id = str(envelope["event_id"])
+            copies.append(PartnerCopy(partner_of[record.topic], record.partition, record.offset, event_id))
+        audit_topic = runtime.topic(AUDIT_TOPIC)
+        audit = [(r.offset, r.value) for r in _read(self.bootstrap, [audit_topic], "read_committed")]
+        report = verify_entries(audit, runtime.keys.trusted_signing_keys([ROUTER_IDENTITY]).get)
+        counts = tally(published, copies, ledger_deliveries(value for _, value in audit))
+        if fault == "kill-router":
+            ctx.facts["aborted_records"] = self._aborted_records(ctx)
+            happened = happened and ctx.facts["aborted_records"] > 0
+        result = FaultResult(
+            fault=fault,
+            sent=counts.sent,
+            acked=counts.acked,
+            delivered=counts.delivered,
+            lost=counts.lost,
+            duplicated=counts.duplicated,
+            out_of_order=counts.out_of_order,
+            unexplained=counts.unexplained,
+            seconds=round(seconds, 1),
+        )
+        ctx.facts["router_pids"] = list(ctx.router.pids)
+        ctx.facts["router_exit_reasons"] = list(ctx.router.exit_reasons)
+        return FaultRun(
+            result=result,
+            happened=happened,
+            facts=dict(ctx.facts),
+            router_exits=ctx.router.unexpected_exits,
+            ledger_problems=tuple(str(p) for p in report.problems),
+            ledger_decisions=report.entries - report.seals,
+            not_entitled=counts.not_entitled,
+        )
+
+    def _aborted_records(self, ctx: _Context) -> int:
+        """Records on partner and audit topics that no committed transaction holds (an abort's)."""
+        topics = [*ctx.runtime.partner_topics.values(), ctx.runtime.topic(AUDIT_TOPIC)]
+        committed = len(_read(self.bootstrap, topics, "read_committed"))
+        return len(_read(self.bootstrap, topics, "read_uncommitted")) - committed
+
+
+@dataclass(frozen=True)
+class _Message:
+    topic: str
+    partition: int
+    offset: int
+    value: bytes
+
+
+def _read(bootstrap: str, topics: list[str], isolation: str) -> list[_Message]:
+    """Every data record of ``topics`` as a consumer with ``isolation`` sees it, each partition in
+    offset order (one consumer over all partitions at once: fast enough to run after every fault)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"fault-read-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+            "isolation.level": isolation,
+            "enable.partition.eof": True,
+            "auto.offset.reset": "earliest",
+            "logger": _quiet_logger(),
+        }
+    )
+    try:
+        assignment = []
+        for topic, meta in consumer.list_topics(timeout=10).topics.items():
+            if topic in topics:
+                assignment += [TopicPartition(topic, p, -2) for p in meta.partitions]
+        if len(assignment) < len(topics):
+            raise LookupError(f"missing topics among {topics}")
+        consumer.assign(assignment)
+        pending = {(tp.topic, tp.partition) for tp in assignment}
+        found: list[_Message] = []
+        deadline = time.monotonic() + 120
+        while pending and time.monotonic() < deadline:
+            for message in consumer.consume(1000, 1.0):
+                error = message.error()
+                where = (str(message.topic()), int(message.partition() or 0))
+                if error is None:
+                    found.append(_Message(*where, int(message.offset() or 0), bytes(message.value() or b"")))
+                elif error.code() == KafkaError._PARTITION_EOF:
+                    pending.discard(where)
+                else:
+                    raise KafkaException(error)
+        if pending:
+            raise TimeoutError(f"could not read to the end of {sorted(pending)}")
+        return found
+    finally:
+        consumer.close()
+
+
+def _describe(facts: Facts) -> str:
+    return ", ".join(f"{k}={v}" for k, v in facts.items())
+
+
+# -- the faults ------------------------------------------------------------------------------------
+
+
+def _leader(admin: AdminClient, topic: str, partition: int) -> int:
+    meta = admin.list_topics(topic, timeout=5).topics[topic].partitions[partition]
+    return int(meta.leader)
+
+
+def _led_by(admin: AdminClient, node: int, prefix: str) -> int:
+    """Partitions of this run's topics whose leader is ``node``."""
+    topics = admin.list_topics(timeout=5).topics
+    return sum(
+        1 for name, t in topics.items() if name.startswith(prefix)
+        for p in t.partitions.values() if p.leader == node
+    )  # fmt: skip
+
+
+def _kill_leader(ctx: _Context) -> bool:
+    """SIGKILL the leader of a busy ingress partition; restart it once leadership has moved."""
+    lab, facts = ctx.lab, ctx.facts
+    node = _leader(_admin(lab.bootstrap), ctx.ingress, 0)
+    pid = lab.node_pids()[node]
+    facts.update(killed_node=node, leader_before=node, node_pid_before=pid)
+    lab.cluster.signal_node(node, signal.SIGKILL)
+    _reap(pid)
+    survivors = _admin(lab.bootstrap_without(node))
+    moved: list[int] = []
+
+    def leadership_moved() -> bool:
+        leader = _leader(survivors, ctx.ingress, 0)
+        if leader not in (-1, node):
+            moved.append(leader)
+            return True
+        return False
+
+    lab._until(leadership_moved, 60, f"a new leader of {ctx.ingress}/0", ctx.router)
+    facts["leader_after"] = moved[-1]
+    facts["seconds_down"] = _pause(2.0)
+    lab.cluster.start_node(node)
+    lab.cluster.wait_ready(NODES, 120)
+    facts["node_pid_after"] = lab.node_pids()[node]
+    return facts["leader_after"] != node and facts["node_pid_after"] not in (None, pid)
+
+
+def _pause(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def _unstable(admin: AdminClient, partitions: list[TopicPartition]) -> dict[tuple[str, int], int]:
+    """Partitions whose last stable offset is behind the high watermark, with that stable offset."""
+    ends = {}
+    for level in (IsolationLevel.READ_COMMITTED, IsolationLevel.READ_UNCOMMITTED):
+        latest = {tp: OffsetSpec.latest() for tp in partitions}  # type: ignore[no-untyped-call]
+        futures = admin.list_offsets(latest, isolation_level=level, request_timeout=5)
+        ends[level] = {(tp.topic, tp.partition): int(f.result().offset) for tp, f in futures.items()}
+    stable, written = ends[IsolationLevel.READ_COMMITTED], ends[IsolationLevel.READ_UNCOMMITTED]
+    return {key: stable[key] for key in written if stable[key] < written[key]}
+
+
+def _open_transaction(admin: AdminClient, ctx: _Context) -> bool:
+    """True when a partner or audit partition holds records of a transaction that stays open.
+
+    The last stable offset also trails the high watermark for a moment after a commit, until the
+    markers are replicated; so the gap must still be there, at the same offset, a second later.
+    """
+    topics = [*ctx.runtime.partner_topics.values(), ctx.runtime.topic(AUDIT_TOPIC)]
+    metadata = admin.list_topics(timeout=5).topics
+    partitions = [TopicPartition(t, p) for t in topics for p in metadata[t].partitions]
+    first = _unstable(admin, partitions)
+    if not first:
+        return False
+    time.sleep(1.0)
+    second = _unstable(admin, partitions)
+    return any(second.get(key) == offset for key, offset in first.items())
+
+
+def _kill_router(ctx: _Context) -> bool:
+    """Freeze the router until a transaction is provably open, SIGKILL it, start another."""
+    admin = _admin(ctx.lab.bootstrap)
+    router, facts = ctx.router, ctx.facts
+    facts["router_pid_before"] = router.pid
+    for attempt in range(1, 60):
+        router.signal(signal.SIGSTOP)
+        time.sleep(0.3)  # requests already sent land: what is open now stays open
+        if _open_transaction(admin, ctx):
+            router.kill()
+            facts.update(open_transaction_at_kill=True, attempts=attempt)
+            break
+        router.signal(signal.SIGCONT)
+        time.sleep(0.05 * (attempt % 4))
+    else:
+        router.signal(signal.SIGCONT)
+        router.kill()
+        facts.update(open_transaction_at_kill=False, attempts=attempt)
+    facts["router_pid_after"] = router.start()
+    return bool(facts["open_transaction_at_kill"]) and facts["router_pid_after"] != facts["router_pid_before"]
+
+
+def _coordinator(admin: AdminClient, group: str) -> int:
+    """The group's coordinator node, asked again while the coordinator is moving."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            described = admin.describe_consumer_groups([group], request_timeout=10)[group].result()
+            return int(described.coordinator.id)
+        except KafkaException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def _pause_broker(ctx: _Context) -> bool:
+    """SIGSTOP the router group's coordinator until the controller fenced it, then SIGCONT."""
+    lab, facts = ctx.lab, ctx.facts
+    node = _coordinator(_admin(lab.bootstrap), ctx.group)
+    prefix = ctx.runtime.settings.topic_prefix
+    facts.update(paused_node=node, led_before=_led_by(_admin(lab.bootstrap), node, prefix))
+    survivors = _admin(lab.bootstrap_without(node))
+    lab.cluster.signal_node(node, signal.SIGSTOP)
+    stopped = time.monotonic()
+    try:
+        minimum = BROKER_SESSION_TIMEOUT + 1.0
+        lab._until(
+            lambda: time.monotonic() - stopped > minimum and _led_by(survivors, node, prefix) == 0,
+            90,
+            f"node {node} fenced by the controller",
+            ctx.router,
+        )
+        facts["led_while_paused"] = _led_by(survivors, node, prefix)
+        facts["coordinator_while_paused"] = _coordinator(survivors, ctx.group)
+    finally:
+        facts["seconds_paused"] = round(time.monotonic() - stopped, 1)
+        lab.cluster.signal_node(node, signal.SIGCONT)
+    return bool(
+        facts["led_before"] > 0
+        and facts["led_while_paused"] == 0
+        and facts["seconds_paused"] > BROKER_SESSION_TIMEOUT
+    )
+
+
+def _restart_cluster(ctx: _Context) -> bool:
+    """Stop every node (the publisher and router keep running), then start them all on their data."""
+    lab, facts = ctx.lab, ctx.facts
+    before = lab.node_pids()
+    facts["pids_before"] = sorted(p for p in before.values() if p)
+    stopping = time.monotonic()
+    lab.cluster.down()
+    for pid in before.values():
+        _reap(pid)
+    facts["all_down"] = not any(lab.node_pids().values())
+    facts["seconds_to_stop"] = round(time.monotonic() - stopping, 1)
+    lab.cluster.up(NODES, timeout=120)
+    after = lab.node_pids()
+    facts["pids_after"] = sorted(p for p in after.values() if p)
+    facts["seconds_down"] = round(time.monotonic() - stopping, 1)
+    return bool(facts["all_down"]) and all(after[n] not in (None, before[n]) for n in before)
+
+
+_INJECTORS: dict[str, Callable[[_Context], bool]] = {
+    "kill-leader": _kill_leader,
+    "kill-router": _kill_router,
+    "pause-broker": _pause_broker,
+    "restart-cluster": _restart_cluster,
+}
+
+
+# -- the public entry points -----------------------------------------------------------------------
+
+
+def run_fault_suite(
+    workdir: Path,
+    faults: Sequence[str] = FAULTS,
+    events: int = DEFAULT_EVENTS,
+    on_progress: Callable[[str], None] | None = None,
+) -> list[FaultResult]:
+    """Run ``faults`` one after another on one private three-node cluster under ``workdir``."""
+    unknown = [f for f in faults if f not in _INJECTORS]
+    if unknown:
+        raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(FAULTS)}")
+    with FaultLab(workdir, on_progress=on_progress) as lab:
+        return [lab.run(fault, events).result for fault in faults]
+
+
+def fault_table(results: Sequence[FaultResult]) -> Table:
+    """The figures of each fault: what was sent, acknowledged, delivered, and what went wrong."""
+    table = Table(title="Faults on a three-node cluster (RF 3, min ISR 2, acks=all)")
+    table.add_column("fault")
+    for name in ("events sent", "acked", "delivered", "lost", "duplicated", "out of order", "unexplained"):
+        table.add_column(name, justify="right")
+    table.add_column("seconds", justify="right")
+    for r in results:
+        style = None if r.clean else "red"
+        figures = (r.sent, r.acked, r.delivered, r.lost, r.duplicated, r.out_of_order, r.unexplained)
+        table.add_row(
+            r.fault,
+            *(f"{n:,}" for n in figures),
+            f"{r.seconds:.1f}",
+            style=style,
+        )
+    return table
+
+
+@contextlib.contextmanager
+def _workdir(path: Path | None) -> Iterator[Path]:
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="pentameter-faults-") as tmp:
+        yield Path(tmp)
+
+
+def bench_faults(
+    events: int = typer.Option(DEFAULT_EVENTS, help="Events streamed per fault."),
+    fault: list[str] | None = typer.Option(
+        None, "--fault", help=f"Run only this fault (repeatable): {', '.join(FAULTS)}."
+    ),
+    workdir: Path | None = typer.Option(
+        None, help="Keep the cluster's and routers' logs here (default: a temporary directory)."
+    ),
+) -> None:
+    """Break a private three-node cluster under a live pipeline and count lost, duplicated,
+    reordered and unexplained records (exit 1 if any)."""
+    chosen = fault or list(FAULTS)
+    unknown = [f for f in chosen if f not in FAULTS]
+    console = Console(stderr=True)
+    if unknown:
+        console.print(f"[red]unknown fault(s) {', '.join(unknown)}[/]; known: {', '.join(FAULTS)}")
+        raise typer.Exit(code=2)
+    with _workdir(workdir) as where:
+        results = run_fault_suite(where, chosen, events, on_progress=console.print)
+    Console().print(fault_table(results))
+    if not all(r.clean and r.delivered == r.acked for r in results):
+        raise typer.Exit(code=1)
