@@ -117,6 +117,12 @@ def _string(node: Schema, value: object, path: str, problems: Problems) -> objec
     if not value.strip():
         problems.add(path, "is blank: use null for an absent value")
         return None
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, e.g. JSON "\ud800": no UTF-8 form to send
+            problems.add(path, "is not valid Unicode text (it holds a lone surrogate)")
+            return None
     return value
 
 
