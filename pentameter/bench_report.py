@@ -577,16 +577,18 @@ def reliability_markdown(r: ReportResults) -> str:
         "`admission` is the router's whole decision on one raw ingress record "
         "(`consumers.decisions.Decider`: topic, provenance, decoding, domain rules, policy); "
         "`agreements` is `policies.agreements.load_agreements` on a mangled agreement file; `csv` and "
-        "`jsonl` are the ingest adapters followed by validation; `records` is "
-        "`schemas.validation.check` on JSON-form records.",
+        "`jsonl` are the ingest adapters followed by what the publisher does (validation, then encoding); "
+        "`records` is the same on JSON-form records.",
         "",
         "When the suite was written it found, and these were fixed: YAML with control characters, "
         "nesting deeper than the recursion limit or an impossible date (2024-02-30) crashed the "
         "agreement reader; an agreement date with a time crashed the date comparison; a list or "
         "mapping where a transform's normaliser name belongs crashed the parameter check; CSV and "
         "JSON Lines files with bytes that are not UTF-8, a cell past the csv module's field size limit, "
-        "JSON nested too deeply or a 5,000-digit number crashed the adapters; and a value too deep to "
-        "print crashed the validation message. Each now ends as an error naming the file and line or "
+        "JSON nested too deeply or a 5,000-digit number crashed the adapters; a value too deep to "
+        "print crashed the validation message; and a lone surrogate (JSON `\\ud800`) passed validation, "
+        "then failed the publisher's encoding and stopped the whole ingest run. Each now ends as an "
+        "error naming the file and line or "
         "the row and column (tests in `tests/fuzz/test_fuzz_regressions.py`).",
         "",
         "## Memory over time (soak)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ from policies.yamlsource import YamlSourceError, loads
 from producers.adapters import read_csv, read_jsonl
 from producers.mapping import load_mapping
 from schemas.catalogue import Catalogue, load_catalogue
-from schemas.validation import check
+from schemas.convert import to_json
+from schemas.samples import sample
+from schemas.validation import check, validate
 
 pytestmark = pytest.mark.fuzz
 
@@ -98,3 +101,20 @@ def test_a_value_too_deep_to_show_is_still_an_issue_naming_its_field(catalogue: 
         deep = {"a": [deep]}
     _, issues = check({"envelope": deep}, "Arrest", identity="line 9", catalogue=catalogue)
     assert issues and issues[0].where == "line 9" and issues[0].path.startswith("envelope")
+
+
+def test_a_lone_surrogate_is_an_issue_not_an_encoding_crash_after_validation(
+    tmp_path: Path, catalogue: Catalogue
+) -> None:
+    """JSON allows "\\ud800"; it has no UTF-8 form, so the publisher's encoder used to fail after
+    validation passed, stopping the whole ingest run."""
+    record = to_json(validate(sample("IntelligenceReport"), catalogue=catalogue))
+    line = json.dumps(record).replace('"narrative": "', '"narrative": "\\ud800', 1)
+    path = tmp_path / "events.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    (row,) = read_jsonl(path, name="events.jsonl")
+    assert row.record is not None and "\ud800" in row.record["narrative"]
+    _, issues = check(row.record, identity="events.jsonl line 1", catalogue=catalogue)
+    assert [(i.path, i.reason) for i in issues] == [
+        ("narrative", "is not valid Unicode text (it holds a lone surrogate)")
+    ]
