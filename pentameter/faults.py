@@ -840,7 +840,7 @@ def run_fault_suite(
 def fault_table(results: Sequence[FaultResult]) -> Table:
     """The figures of each fault: what was sent, acknowledged, delivered, and what went wrong."""
     table = Table(title="Faults on a three-node cluster (RF 3, min ISR 2, acks=all)")
-    table.add_column("fault")
+    table.add_column("fault", no_wrap=True)
     for name in ("events sent", "acked", "delivered", "lost", "duplicated", "out of order", "unexplained"):
         table.add_column(name, justify="right")
     table.add_column("seconds", justify="right")
@@ -885,6 +885,8 @@ def bench_faults(
         raise typer.Exit(code=2)
     with _workdir(workdir) as where:
         results = run_fault_suite(where, chosen, events, on_progress=console.print)
-    Console().print(fault_table(results))
+    out = Console()
+    out.width = max(out.width, 120)  # the full table even when piped
+    out.print(fault_table(results))
     if not all(r.clean and r.delivered == r.acked for r in results):
         raise typer.Exit(code=1)
