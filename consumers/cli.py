@@ -124,7 +124,7 @@ def partner_reader(runtime: Runtime, partner: str) -> PartnerReader:
     return PartnerReader(
         partner,
         runtime.catalogue,
-        keys.trusted_signing_keys([ROUTER_IDENTITY]).get,
+        keys.signing_key_lookup([ROUTER_IDENTITY]),  # re-read on a miss: the router key may be new
         opener,
         encrypted_paths,
     )

@@ -25,7 +25,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,15 +118,22 @@ class KeyStore:
             for public in self.agency_public_keys(agency)
         }
 
-    def signing_key_lookup(self) -> Callable[[str], Ed25519PublicKey | None]:
+    def signing_key_lookup(
+        self, owners: Iterable[str] | None = None
+    ) -> Callable[[str], Ed25519PublicKey | None]:
         """Key id -> public key, reading the store again when an id is not known yet (an agency
-        that signed for the first time after the lookup was made), and remembering what it found."""
+        that signed for the first time, or a key rotated, after the lookup was made), and
+        remembering what it found. With ``owners``, only those identities' keys are trusted (a
+        partner trusts the router's keys and nobody else's)."""
         known: dict[str, Ed25519PublicKey] = {}
+        allowed = None if owners is None else frozenset(owners)
 
         def lookup(key_id: str) -> Ed25519PublicKey | None:
             if key_id not in known:
                 agency = key_id.rsplit(":", 1)[0]
                 if not _OWNER.match(agency):  # an id from an untrusted header names no file
+                    return None
+                if allowed is not None and agency not in allowed:
                     return None
                 known.update(self.trusted_signing_keys([agency]))
             return known.get(key_id)

@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from consumers.analytics.app import worker_topics
+from consumers.analytics.live import CellView, Check, OperationPicture
 from consumers.cli import partner_reader, prepare
 from consumers.deadletter import read_rejection
 from consumers.ledger import verify_entries
@@ -46,13 +49,14 @@ from infra.broker.local import LocalCluster
 from infra.connection import bootstrap_servers, principal_config
 from infra.security import OPERATOR_PRINCIPAL
 from infra.settings import Settings, load_settings
-from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC
+from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC, ensure_topics
 from pentameter.acls_cli import ROUTER_PRINCIPAL, agency_principal, compute_plan, partner_principal
 from pentameter.hostile import inject_hostile
 from producers.agencies import ingress_topic
 from producers.generator import Generated, generate
 from producers.ingest import ingest
 from producers.publisher import AgencyPublisher
+from producers.truth import tally
 from schemas.validation import validate
 
 console = Console()
@@ -60,6 +64,8 @@ if not console.is_terminal:
     console = Console(width=150)  # logs and CI: keep the tables readable
 DEMO_PREFIX = "demo-"
 HOSTILE_AGENCY = "police.gloucestershire"
+CELL = "ncc"
+"""The national coordination cell: its operation picture (dashboard) is checked too."""
 Identities = Callable[[str], dict[str, Any]]
 """Principal -> client configuration (on the plain cluster every component shares one)."""
 
@@ -72,6 +78,8 @@ class Expected:
     fields_withheld: Counter[str] = field(default_factory=Counter)
     denied: Counter[str] = field(default_factory=Counter)
     events: int = 0
+    cell_records: list[dict[str, Any]] = field(default_factory=list)
+    """The generated records the coordination cell receives: the dashboard's ground truth."""
 
 
 def _expected(runtime: Runtime, generated: Generated) -> Expected:
@@ -86,6 +94,8 @@ def _expected(runtime: Runtime, generated: Generated) -> Expected:
             for d in routing.deliveries:
                 expected.records[d.partner] += 1
                 expected.fields_withheld[d.partner] += len(d.withheld)
+                if d.partner == CELL:
+                    expected.cell_records.append(raw)
             for n in routing.denials:
                 expected.denied[n.partner] += 1
     return expected
@@ -279,6 +289,15 @@ def demo(
         "--secure",
         help="On the secure cluster (started if needed): every component as its own principal, under ACLs.",
     ),
+    dashboard: bool = typer.Option(
+        True,
+        "--dashboard/--no-dashboard",
+        help="Run the coordination cell's analytics worker and dashboard (port 6066 when free) during "
+        "the run and check its figures and link alerts against the ground truth.",
+    ),
+    hold: bool = typer.Option(
+        False, "--hold", help="Keep the dashboard running after the checks until Ctrl-C, to look around."
+    ),
 ) -> None:
     """Run the whole operation end to end on the local broker and check it against the ground truth.
 
@@ -303,6 +322,51 @@ def demo(
     )
     expected = _expected(runtime, generated)
 
+    with ExitStack() as stack:
+        picture = stack.enter_context(_picture(runtime, identity, secure)) if dashboard else None
+        if picture is not None:
+            console.print(f"[bold]operation picture[/] (live dashboard): [cyan]{picture.url}[/]")
+        ok = _run(runtime, identity, generated, expected, workdir, picture)
+        if picture is not None and hold:
+            console.print(f"dashboard kept open at [cyan]{picture.url}[/]; Ctrl-C to stop")
+            _hold()
+    console.print(f"finished in {time.monotonic() - started:.0f} s")
+    _next_steps(runtime, prefix, workdir, secure)
+    if not ok:
+        console.print("[bold red]the demo does not match the ground truth[/]")
+        raise typer.Exit(code=1)
+    console.print("[bold green]every partner received exactly what its agreement allows[/]")
+
+
+def _picture(runtime: Runtime, identity: Identities, secure: bool) -> OperationPicture:
+    """The cell's analytics worker, connecting as the cell (its own principal on the secure cluster)."""
+    if secure:  # the operator creates the worker's topics; the cell may only use them
+        ensure_topics(AdminClient(runtime.client), worker_topics(runtime))
+        cell = partner_principal(CELL)
+        runtime = replace(runtime, settings=replace(runtime.settings, principal=cell)).as_principal(
+            identity(cell)
+        )
+    return OperationPicture(runtime)
+
+
+def _hold() -> None:
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        console.print("stopping the dashboard")
+
+
+def _run(
+    runtime: Runtime,
+    identity: Identities,
+    generated: Generated,
+    expected: Expected,
+    workdir: Path,
+    picture: OperationPicture | None,
+) -> bool:
+    """Ingest, route, consume and compare; True when everything matches the ground truth."""
+    truth = generated.ground_truth
     stop = threading.Event()
     router = runtime.as_principal(identity(ROUTER_PRINCIPAL)).router(runtime.router_settings())
     stats_box: list[RouterStats] = []
@@ -335,12 +399,22 @@ def demo(
         f"audit ledger: {ledger_entries} entries, "
         + ("[green]verified[/]" if ledger_ok else "[red]NOT verified[/]")
     )
-    console.print(f"finished in {time.monotonic() - started:.0f} s")
-    _next_steps(runtime, prefix, workdir, secure)
-    if not ok:
-        console.print("[bold red]the demo does not match the ground truth[/]")
-        raise typer.Exit(code=1)
-    console.print("[bold green]every partner received exactly what its agreement allows[/]")
+    if picture is not None:
+        console.print("waiting for the dashboard's figures to settle")
+        ok &= _report_picture(picture.checks(generated, CellView.of(expected.cell_records, tally)))
+    return ok
+
+
+def _report_picture(checks: list[Check]) -> bool:
+    table = Table(title=f"Operation picture: the dashboard against the ground truth in {CELL}'s view")
+    for column in ("figure", "dashboard", "expected", "match"):
+        table.add_column(column, justify="left" if column == "figure" else "right")
+    for check in checks:
+        table.add_row(
+            check.name, f"{check.found:,}", f"{check.expected:,}", "[green]✓[/]" if check.ok else "[red]✗[/]"
+        )
+    console.print(table)
+    return all(check.ok for check in checks)
 
 
 def _report(

@@ -26,6 +26,7 @@ from consumers.analytics import dashboard, figures, links
 from consumers.cli import partner_reader
 from consumers.partner import PartnerReader, RejectedRecord
 from consumers.runtime import Runtime
+from infra.topics import TopicSpec
 
 PARTNER = "ncc"
 APP_NAME = "pentameter.analytics"
@@ -46,6 +47,31 @@ class Picture:
 
 def _broker(bootstrap: str) -> str:
     return ";".join(f"kafka://{host.strip()}" for host in bootstrap.split(",") if host.strip())
+
+
+def worker_topics(runtime: Runtime, partitions: int = 3, replication: int = 1) -> list[TopicSpec]:
+    """Every topic the worker writes: the links topic, its re-keying topics and its tables'
+    changelogs (compacted). Created ahead by whoever may create topics (the operator on the secure
+    cluster), so the worker never depends on creating them itself."""
+    app_id = runtime.topic(APP_NAME)
+    internal = [f"{app_id}.figure-updates", f"{app_id}.sightings"]
+    changelogs = [f"{app_id}-{table}-changelog" for table in ("figures", "links")]
+    return (
+        [TopicSpec(runtime.topic(LINKS_TOPIC))]
+        + [TopicSpec(name, partitions, replication) for name in internal]
+        + [TopicSpec(name, partitions, replication, {"cleanup.policy": "compact"}) for name in changelogs]
+    )
+
+
+def _credentials(client: dict[str, Any]) -> Any:
+    """faust's SASL credentials when the runtime connects as a principal (the secure cluster)."""
+    if "sasl.username" not in client:
+        return None
+    return faust.SASLCredentials(
+        username=str(client["sasl.username"]),
+        password=str(client["sasl.password"]),
+        mechanism=str(client.get("sasl.mechanism", "SCRAM-SHA-512")),
+    )
 
 
 def _headers(raw: Any) -> list[tuple[str, bytes]]:
@@ -70,6 +96,7 @@ def create_app(
     app = faust.App(
         runtime.topic(APP_NAME),
         broker=_broker(str(runtime.client["bootstrap.servers"])),
+        broker_credentials=_credentials(runtime.client),
         processing_guarantee="exactly_once",
         # faust-streaming 0.15's wait-for-empty stop commits twice and fails the second commit
         # outside a transaction, then hangs; a single commit at stop is clean, and exactly once
@@ -88,7 +115,7 @@ def create_app(
     )
     source = app.topic(runtime.partner_topics[PARTNER], key_serializer="raw", value_serializer="raw")
     updates = app.topic(
-        runtime.topic(f"{APP_NAME}.figure-updates"),
+        f"{runtime.topic(APP_NAME)}.figure-updates",
         internal=True,
         partitions=partitions,
         key_type=str,
@@ -96,7 +123,7 @@ def create_app(
         value_serializer="json",
     )
     sightings = app.topic(
-        runtime.topic(f"{APP_NAME}.sightings"),
+        f"{runtime.topic(APP_NAME)}.sightings",
         internal=True,
         partitions=partitions,
         key_type=str,

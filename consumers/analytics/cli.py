@@ -7,7 +7,7 @@ import logging
 import typer
 from confluent_kafka.admin import AdminClient
 
-from consumers.analytics.app import LINKS_TOPIC, PARTNER, create_app
+from consumers.analytics.app import PARTNER, create_app, worker_topics
 from consumers.runtime import build_runtime
 from infra.topics import TopicSpec, ensure_topics
 
@@ -38,7 +38,7 @@ def run(
     """
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     runtime = build_runtime()
-    topics = [TopicSpec(runtime.partner_topics[PARTNER]), TopicSpec(runtime.topic(LINKS_TOPIC))]
+    topics = [TopicSpec(runtime.partner_topics[PARTNER]), *worker_topics(runtime, partitions, replication)]
     ensure_topics(AdminClient(runtime.client), topics)
     app, _ = create_app(
         runtime, web_host=web_host, web_port=web_port, partitions=partitions, replication=replication

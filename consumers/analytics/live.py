@@ -128,7 +128,10 @@ def compare(
 ) -> list[Check]:
     """The dashboard's figures and links against the ground truth restricted to the cell's view."""
     found, wanted = dashboard.headline_values(figures), dashboard.headline_values(view.counts)
-    rows = [Check(label, found[metric], wanted[metric]) for metric, label, _ in dashboard.HEADLINE]
+    rows = [
+        Check(f"{label} (pence)" if metric.endswith("_pence") else label, found[metric], wanted[metric])
+        for metric, label, _ in dashboard.HEADLINE
+    ]
     for dimension in ("by_force", "by_region"):
         expected = dict(view.counts[dimension])
         shown = {name: int(row.get("events", 0)) for name, row in (figures.get(dimension) or {}).items()}

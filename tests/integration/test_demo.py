@@ -1,4 +1,5 @@
-"""`pentameter demo` at a small scale: the whole operation matches its ground truth."""
+"""`pentameter demo` at a small scale: the whole operation, and the coordination cell's live
+dashboard, match the ground truth."""
 
 from __future__ import annotations
 
@@ -17,3 +18,5 @@ def test_demo_matches_ground_truth(kafka_bootstrap: str, monkeypatch: pytest.Mon
     assert "every partner received exactly what its agreement allows" in result.output
     assert "verified" in result.output
     assert "✗" not in result.output
+    assert "operation picture (live dashboard): http://127.0.0.1:" in result.output
+    assert "planted cross-force links found" in result.output  # the dashboard checked, every row ✓

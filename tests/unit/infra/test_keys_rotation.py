@@ -93,3 +93,17 @@ def test_keys_commands_rotate_and_list(tmp_path: Path, monkeypatch: pytest.Monke
     assert unknown.exit_code == 2 and "unknown partner 'nobody'" in unknown.output
     both = runner.invoke(app, ["keys", "rotate", "--router", "--agency", "nca.ukhtc"])
     assert both.exit_code == 2 and "exactly one" in both.output
+
+
+def test_a_reader_made_before_the_router_key_trusts_it_later_and_only_the_router(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path / "keys")
+    lookup = store.signing_key_lookup(["router"])  # a partner consumer started before any routing
+    router_key = store.signing_key("router")
+    agency_key = store.signing_key("police.gloucestershire")
+    router_id = Signer("router", router_key).key_id
+    agency_id = Signer("police.gloucestershire", agency_key).key_id
+    found = lookup(router_id)
+    assert found is not None and found.public_bytes_raw() == router_key.public_key().public_bytes_raw()
+    assert lookup(agency_id) is None  # an agency's key never passes for the router's
+    rotated = store.rotate_signing_key("router")
+    assert lookup(Signer("router", rotated).key_id) is not None
