@@ -534,7 +534,9 @@ def reliability_markdown(r: ReportResults) -> str:
     samples = [s for f in r.fuzz for s in f["samples"]]
     late = soak["rss_growth_second_half_mib_per_minute"]
     growth_ok = late < SOAK_GROWTH_LIMIT
-    fault_command = "make test-faults"
+    fault_command = _command(
+        "bench", "faults", *(["--events", str(c.fault_events)] if c.fault_events else [])
+    )
     parts = [
         "# Reliability",
         "",
@@ -609,7 +611,7 @@ def reliability_markdown(r: ReportResults) -> str:
         _table(
             ("part", "command"),
             [
-                ("fault suite", f"`{fault_command}` (or `.venv/bin/pytest -m faults`)"),
+                ("fault suite", f"`{fault_command}` (its tests: `make test-faults`)"),
                 ("fuzz suite (tests, fewer examples)", "`.venv/bin/pytest tests/fuzz`"),
                 (
                     "fuzz runner with this run's seed and size",

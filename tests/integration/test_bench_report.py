@@ -119,6 +119,7 @@ def test_tiny_report_writes_both_documents_with_every_figure(
 
     assert "| kill-leader | 50 | 50 | 50 | 0 | 0 | 0 | 0 | 1.5 |" in reliability
     assert "nothing lost, duplicated or unexplained under any fault: met" in reliability
+    assert "`.venv/bin/pentameter bench faults --events 50`" in reliability
     assert [row["target"] for row in results.fuzz] == [
         "codec", "provenance", "admission", "agreements", "csv", "jsonl", "records"
     ]  # fmt: skip
