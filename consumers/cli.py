@@ -54,6 +54,11 @@ def run(
     batch_ms: int = typer.Option(100, help="...or after this many milliseconds."),
     idle_exit: float = typer.Option(0.0, help="Stop after this many idle seconds (0: run until Ctrl-C)."),
     max_events: int = typer.Option(0, help="Stop after this many events (0: no limit)."),
+    stall_exit: float = typer.Option(
+        180.0,
+        help="Exit (status 1, stacks on stderr) when one batch's transaction is stuck this many seconds, "
+        "so a supervisor restarts the worker; the batch was not committed, so nothing is lost (0: never).",
+    ),
     metrics_port: int = typer.Option(
         0,
         envvar="PENTAMETER_METRICS_PORT",
@@ -81,7 +86,12 @@ def run(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     router = runtime.router(
-        runtime.router_settings(worker=worker, batch_max_events=batch, batch_max_ms=batch_ms)
+        runtime.router_settings(
+            worker=worker,
+            batch_max_events=batch,
+            batch_max_ms=batch_ms,
+            stall_exit_seconds=stall_exit or None,
+        )
     )
     console.print(
         f"router worker {worker}: {len(runtime.ingress_topics)} ingress topics, "

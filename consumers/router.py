@@ -16,10 +16,11 @@ and aborts its unfinished transaction instead of waiting for it to time out.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +71,12 @@ class RouterSettings:
     transaction_timeout_ms: int = 30000
     audit_topic: str = AUDIT_TOPIC
     dead_letter_topic: str = DEAD_LETTER_TOPIC
+    stall_exit_seconds: float | None = None
+    """A router *process* exits (status 1, with every thread's stack on stderr) when one batch's
+    transaction has not finished after this many seconds. librdkafka can block in the offsets step
+    past its own timeout after a whole-cluster restart; the batch is uncommitted, so exiting and
+    being restarted by a supervisor loses and duplicates nothing. None (in-process routers: the
+    demo, tests) never exits."""
 
     @property
     def transactional_id(self) -> str:
@@ -224,6 +231,22 @@ class Router:
     def _transact(self, records: list[Inbound]) -> None:
         outcomes = [(m, self._decider.decide(m.source, m.key, m.value, m.headers)) for m in records]
         started = time.perf_counter()
+        with self._stall_watch():
+            self._commit_batch(outcomes, started)
+
+    @contextlib.contextmanager
+    def _stall_watch(self) -> Iterator[None]:
+        limit = self.settings.stall_exit_seconds
+        if limit is None:
+            yield
+            return
+        faulthandler.dump_traceback_later(limit, exit=True)  # a C-level timer: works while blocked
+        try:
+            yield
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+
+    def _commit_batch(self, outcomes: list[tuple[Inbound, Outcome]], started: float) -> None:
         try:
             self._producer.begin_transaction()
             offsets = self._write(outcomes)

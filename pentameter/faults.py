@@ -37,7 +37,6 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -60,6 +59,7 @@ from consumers.ledger import verify_entries
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
 from infra.broker.errors import PortInUse
 from infra.broker.local import LocalCluster
+from infra.ports import free_port_range
 from infra.settings import Settings, load_settings
 from infra.topics import AUDIT_TOPIC, GOVERNANCE_TOPIC, ensure_topics
 from pentameter.faults_check import PartnerCopy, Published, ledger_deliveries, tally
@@ -84,7 +84,7 @@ CASES = 24
 BROKER_SESSION_TIMEOUT = 9.0
 """``broker.session.timeout.ms`` (Kafka's default, not overridden by ``infra/broker/config.py``)."""
 NODES = 3
-DRAIN_TIMEOUT = 240.0
+DRAIN_TIMEOUT = 420.0  # past the router's stall exit (180 s) and its restart
 """Seconds the router gets, after the stream ends, to commit every ingress record."""
 
 Progress = Callable[[str], None]
@@ -304,20 +304,6 @@ def _admin(bootstrap: str) -> AdminClient:
     return AdminClient(config)
 
 
-def _free_base_port(span: int, first: int = 29100, last: int = 29900) -> int:
-    """The first of ``span`` consecutive free loopback ports (scanned from the top of the range,
-    away from where the test suite's private clusters look first)."""
-    for start in range(last - span, first, -10):
-        try:
-            for port in range(start, start + span):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return start
-    raise RuntimeError(f"no {span} free consecutive ports between {first} and {last}")
-
-
 def _reap(pid: int | None) -> None:
     """Collect a dead node we spawned, so it does not linger as a zombie."""
     if pid is None:
@@ -382,7 +368,8 @@ class FaultLab:
         """Start the cluster (another free port range if a concurrent run took this one)."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         for attempt in range(3):
-            port = self._base_port if self._base_port and attempt == 0 else _free_base_port(2 * NODES)
+            base = self._base_port if attempt == 0 else None
+            port = base or free_port_range(2 * NODES, from_top=True)
             self.settings = replace(self.settings, broker_port=port)
             self.cluster = LocalCluster(self.settings)
             try:

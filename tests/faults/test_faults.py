@@ -16,9 +16,9 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from infra.ports import free_port_range
 from pentameter.cli import app
 from pentameter.faults import FAULTS, FaultLab, FaultResult, FaultRun, fault_table
-from tests.support.ports import free_port_range
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 EVENTS = 600
@@ -101,7 +101,8 @@ def test_restarting_the_whole_cluster_loses_nothing(lab: FaultLab, results: list
     facts = run.facts
     assert facts["all_down"], "every node was stopped at once"
     assert set(facts["pids_after"]).isdisjoint(facts["pids_before"]) and len(facts["pids_after"]) == 3
-    assert run.router_exits <= 1, "at most one deliberate stop: a static member fenced by the outage"
+    # deliberate stops only: a static member fenced by the outage, a batch stuck past the stall limit
+    assert run.router_exits <= 2, run
 
 
 def test_every_fault_of_the_suite_is_covered_here() -> None:

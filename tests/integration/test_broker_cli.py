@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from infra.broker.jars import KAFKA_VERSION
+from infra.ports import free_port_range
 from infra.settings import load_settings
 from pentameter.cli import app
-from tests.support.ports import free_port_range
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -22,10 +22,10 @@ from consumers.runtime import Runtime, build_runtime
 from infra.acls import Acl, AclPlan, apply_plan
 from infra.broker.local import LocalCluster
 from infra.connection import principal_config
+from infra.ports import free_port_range
 from infra.settings import load_settings
 from infra.topics import ensure_topics
 from pentameter.acls_cli import acls_app, agency_principal, creds_app, partner_principal
-from tests.support.ports import free_port_range
 
 pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
 

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from infra.acls import actual_acls
 from infra.broker.local import LocalCluster
 from infra.connection import principal_config
+from infra.ports import free_port_range
 from infra.settings import Settings, load_settings
 from pentameter.cli import app
-from tests.support.ports import free_port_range
 
 pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
 

@@ -31,6 +31,7 @@ from consumers.topic_reader import Record, read_topic
 from infra.acls import actual_acls
 from infra.broker.local import LocalCluster
 from infra.connection import principal_config
+from infra.ports import free_port_range
 from infra.settings import load_settings
 from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC, GOVERNANCE_TOPIC
 from pentameter.acls_cli import agency_principal, partner_principal
@@ -42,7 +43,6 @@ from schemas.provenance import Signer
 from schemas.samples import sample
 from schemas.validation import validate
 from schemas.wire import Codec
-from tests.support.ports import free_port_range
 
 pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
 

@@ -32,7 +32,8 @@ def test_figures_counted_from_the_records_agree_with_the_generators_counts() -> 
     rows = compare(figures.summarise(counts.items()), found, truth, view)
     assert all(row.ok for row in rows), [row for row in rows if not row.ok]
     assert rows[-1] == Check("planted cross-force links found", len(found), len(found))
-    assert {row.name for row in rows} >= {"Events received", "Cash seized (pence)", "forces whose events match"}
+    names = {row.name for row in rows}
+    assert names >= {"Events received", "Cash seized (pence)", "forces whose events match"}
 
     wrong = compare(figures.summarise(counts.items()), found[1:], truth, view)
     assert not wrong[-1].ok  # a missing planted link shows as a failed row
