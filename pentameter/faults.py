@@ -84,7 +84,12 @@ CASES = 24
 BROKER_SESSION_TIMEOUT = 9.0
 """``broker.session.timeout.ms`` (Kafka's default, not overridden by ``infra/broker/config.py``)."""
 NODES = 3
-DRAIN_TIMEOUT = 420.0  # past the router's stall exit (180 s) and its restart
+STALL_EXIT = "stalled transaction"
+"""How an exit by the router's stall watch (``router run --stall-exit``) is reported."""
+STALL_EXIT_SECONDS = 90
+"""The router's stall limit here: batches of 50 commit in well under a second when the cluster
+answers, so 90 s only ends a transaction that librdkafka will never finish."""
+DRAIN_TIMEOUT = 300.0  # past the router's stall exit and its restart
 """Seconds the router gets, after the stream ends, to commit every ingress record."""
 
 Progress = Callable[[str], None]
@@ -241,7 +246,7 @@ class _RouterProcess:
 
     def start(self) -> int:
         command = [sys.executable, "-m", "pentameter", "router", "run", "--worker", "0",
-                   "--batch", "50", "--batch-ms", "20"]  # fmt: skip
+                   "--batch", "50", "--batch-ms", "20", "--stall-exit", str(STALL_EXIT_SECONDS)]  # fmt: skip
         with self.log.open("ab") as out:  # the child keeps its own copy of the descriptor
             self._proc = subprocess.Popen(command, env=self._env, stdout=out, stderr=subprocess.STDOUT)
         self.pids.append(self._proc.pid)
@@ -267,7 +272,10 @@ class _RouterProcess:
         """Restart the router if it exited by itself, and count it."""
         if self._proc is not None and self._proc.poll() is not None:
             self.unexpected_exits += 1
-            errors = [line for line in self.tail(200).splitlines() if " ERROR " in line]
+            tail = self.tail(200).splitlines()
+            errors = [line for line in tail if " ERROR " in line]
+            if any(line.startswith("Timeout (") for line in tail):  # faulthandler: the stall exit
+                errors.append(f"{STALL_EXIT}: a batch's transaction blocked past --stall-exit")
             self.exit_reasons.append(errors[-1] if errors else f"exit code {self._proc.returncode}")
             progress(f"router exited by itself ({self.exit_reasons[-1]}); restarting it")
             self.start()
