@@ -600,8 +600,9 @@ def reliability_markdown(r: ReportResults) -> str:
         f"growth {soak['rss_growth_mib_per_minute']:+.2f} MiB/min over the whole run and {late:+.2f} "
         "MiB/min over its second half (least squares; the first minutes include caches and client "
         f"buffers filling); criterion for the second half < {SOAK_GROWTH_LIMIT} MiB/min: "
-        f"{_verdict(growth_ok)}. Events routed: "
-        f"{soak['router_consumed'] or 0:,} of {soak['published']:,} published; the router kept up (every "
+        f"{_verdict(growth_ok)}. Events read by the router: "
+        f"{soak['router_consumed'] or 0:,} for {soak['published']:,} published (a batch read again after "
+        "an aborted transaction counts again); the router kept up (every "
         f"event at the partner by 30 s after the last publish): {'yes' if soak['drained'] else 'no'}"
         + ("" if soak["drained"] else " (a backlog fills the clients' buffers, so memory then includes it)")
         + ". Details in benchmarks.md.",

@@ -197,12 +197,16 @@ def run_soak(
     }
 
 
+def _count(value: int | None) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
 def soak_rows(result: dict[str, Any]) -> list[tuple[str, str]]:
     """(figure, value) pairs for a table or a document."""
     return [
         ("duration", f"{result['minutes']:.2f} min at {result['rate']:,} events/s"),
         ("events published", f"{result['published']:,} ({result['achieved_rate']:,.0f}/s achieved)"),
-        ("events routed", f"{result['router_consumed']:,}" if result["router_consumed"] is not None else "?"),
+        ("events read by the router (re-reads count)", _count(result["router_consumed"])),
         (
             "partner records delivered",
             f"{result['router_delivered']:,}" if result["router_delivered"] is not None else "?",
