@@ -431,6 +431,20 @@ class PartnerWatch:
             raise self.error
 
 
+def warm_up(publishers: Publishers, pool: list[PoolEvent], watch: PartnerWatch, partner: str) -> None:
+    """Untimed: one event per agency published and seen at ``partner``, so every agency's producer
+    is connected and the router and partner are assigned before anything is timed."""
+    agencies = sorted({p.agency for p in pool})
+    warm = cycled([next(p for p in pool if p.agency == a) for a in agencies], len(agencies))
+    for source, record in warm:
+        publishers.publish(source.agency, record)
+    for agency in agencies:
+        publishers.get(agency).flush(60)
+    warm_ids = {r["envelope"]["event_id"] for s, r in warm if partner in s.partners}
+    if not watch.wait_for(warm_ids, 120):
+        raise RuntimeError("the warm-up events did not reach the partner within 120 s")
+
+
 def _percentile(ordered: list[float], q: float) -> float:
     """Nearest-rank percentile of an ascending list."""
     if not ordered:
@@ -448,9 +462,6 @@ def latency(
 ) -> dict[str, Any]:
     """Publish at ``rate`` for ``seconds`` while a router runs; time each event to ``partner``."""
     count = max(1, int(rate * seconds))
-    agencies = sorted({p.agency for p in pool})
-    warm = [next(p for p in pool if p.agency == a) for a in agencies]
-    warm_events = cycled(warm, len(warm))
     timed_events = cycled(pool, count, start=len(pool) // 2)  # another part of the mix than (b) began
     watch = PartnerWatch(runtime, runtime.partner_topics[partner], f"{settings.group_id}-partner")
     router, _ = make_router(runtime, settings)
@@ -468,14 +479,7 @@ def latency(
     publishers = Publishers(runtime)
     sent: dict[str, float] = {}
     try:
-        # Untimed warm-up: every agency's producer connected, the router and partner assigned.
-        for source, record in warm_events:
-            publishers.publish(source.agency, record)
-        for agency in agencies:
-            publishers.get(agency).flush(60)
-        warm_ids = {r["envelope"]["event_id"] for s, r in warm_events if partner in s.partners}
-        if not watch.wait_for(warm_ids, 120):
-            raise RuntimeError("the warm-up events did not reach the partner within 120 s")
+        warm_up(publishers, pool, watch, partner)
         started = time.perf_counter()
         for i, (source, record) in enumerate(timed_events):
             due = started + i / rate

@@ -40,9 +40,9 @@ from pentameter.bench_route import (
     _drop_namespace,
     _percentile,
     bench_runtime,
-    cycled,
     event_pool,
     machine,
+    warm_up,
 )
 from pentameter.router_process import RouterProcess, wait_until_assigned
 
@@ -106,15 +106,7 @@ def run_soak(
         router = RouterProcess(runtime, 0, workdir)
         note(0.0, "starting the router process")
         wait_until_assigned([router])
-        agencies = sorted({p.agency for p in pool})
-        warm = cycled([next(p for p in pool if p.agency == a) for a in agencies], len(agencies))
-        for source, record in warm:
-            publishers.publish(source.agency, record)
-        for agency in agencies:
-            publishers.get(agency).flush(60)
-        warm_ids = {r["envelope"]["event_id"] for s, r in warm if partner in s.partners}
-        if not watch.wait_for(warm_ids, 120):
-            raise RuntimeError("the warm-up events did not reach the partner within 120 s")
+        warm_up(publishers, pool, watch, partner)
         started = time.perf_counter()
         next_sample = started
         i = 0

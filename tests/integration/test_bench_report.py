@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 import types
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 
 import pentameter
 from pentameter.bench_report import ReportConfig, run_report, write_documents
+from pentameter.faults import FaultResult
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -32,26 +32,13 @@ TINY = ReportConfig(
 )
 
 
-@dataclass(frozen=True)
-class _Fault:
-    fault: str
-    sent: int
-    acked: int
-    delivered: int
-    lost: int
-    duplicated: int
-    out_of_order: int
-    unexplained: int
-    seconds: float
-
-
 def _stub_fault_suite(monkeypatch: pytest.MonkeyPatch, calls: list[dict[str, Any]]) -> None:
     """The fault suite needs a private three-node cluster; its API is stood in for here (its own
     tests run it for real), so the report's handling of its results is what is tested."""
 
-    def run_fault_suite(workdir: Path, faults: tuple[str, ...], **options: Any) -> list[_Fault]:
+    def run_fault_suite(workdir: Path, faults: tuple[str, ...], **options: Any) -> list[FaultResult]:
         calls.append({"workdir": workdir, "faults": faults, **options})
-        return [_Fault(f, 50, 50, 50, 0, 0, 0, 0, 1.5) for f in faults]
+        return [FaultResult(f, 50, 50, 50, 0, 0, 0, 0, 1.5) for f in faults]
 
     stub = types.SimpleNamespace(FAULTS=("kill-leader", "pause-broker"), run_fault_suite=run_fault_suite)
     monkeypatch.setitem(sys.modules, "pentameter.faults", stub)
@@ -141,7 +128,7 @@ def test_a_missing_fault_suite_is_said_in_the_document(
 
 
 def test_a_failing_fault_suite_is_said_in_the_document(monkeypatch: pytest.MonkeyPatch) -> None:
-    def run_fault_suite(workdir: Path, faults: tuple[str, ...], **options: Any) -> list[_Fault]:
+    def run_fault_suite(workdir: Path, faults: tuple[str, ...], **options: Any) -> list[FaultResult]:
         raise TimeoutError("timed out after 120s waiting for sync")
 
     stub = types.SimpleNamespace(FAULTS=("kill-leader",), run_fault_suite=run_fault_suite)

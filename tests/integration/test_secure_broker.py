@@ -22,16 +22,11 @@ from consumers.runtime import Runtime, build_runtime
 from infra.acls import Acl, AclPlan, apply_plan
 from infra.broker.local import LocalCluster
 from infra.connection import principal_config
-from infra.ports import free_port_range
-from infra.settings import load_settings
 from infra.topics import ensure_topics
 from pentameter.acls_cli import acls_app, agency_principal, creds_app, partner_principal
+from tests.support.secure import private_secure_settings
 
 pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
-
-
-def _free_base_port(span: int = 2) -> int:
-    return free_port_range(span, first=29200)
 
 
 def _cli() -> typer.Typer:
@@ -54,16 +49,9 @@ class Secure:
 
 @pytest.fixture(scope="module")
 def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secure]:
-    cache = load_settings().kafka_cache
     home = tmp_path_factory.mktemp("secure-home")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PENTAMETER_KAFKA_CACHE", str(cache))
-        mp.setenv("PENTAMETER_HOME", str(home))
-        mp.setenv("PENTAMETER_SECURE_BROKER_PORT", str(_free_base_port()))
-        mp.setenv("PENTAMETER_BROKER_HEAP", "384m")
-        for name in ("KAFKA_BOOTSTRAP_SERVERS", "PENTAMETER_PRINCIPAL", "PENTAMETER_TOPIC_PREFIX"):
-            mp.delenv(name, raising=False)
-        settings = load_settings()
+        settings = private_secure_settings(mp, home, first_port=29200)
         cluster = LocalCluster(settings, secure=True)
         try:
             cluster.up(1, timeout=90)

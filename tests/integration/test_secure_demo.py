@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from infra.acls import actual_acls
 from infra.broker.local import LocalCluster
 from infra.connection import principal_config
-from infra.ports import free_port_range
 from infra.settings import Settings, load_settings
 from pentameter.cli import app
+from tests.support.secure import private_secure_settings
 
 pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
 
@@ -23,16 +23,10 @@ pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
 @pytest.fixture
 def private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """A state directory and free ports of its own; the cluster the demo starts is stopped after."""
-    cache = load_settings().kafka_cache
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PENTAMETER_KAFKA_CACHE", str(cache))
-        mp.setenv("PENTAMETER_HOME", str(tmp_path_factory.mktemp("secure-demo")))
-        mp.setenv("PENTAMETER_SECURE_BROKER_PORT", str(free_port_range(2, first=29400)))
-        mp.setenv("PENTAMETER_BROKER_HEAP", "384m")
+        private_secure_settings(mp, tmp_path_factory.mktemp("secure-demo"), first_port=29400)
         # the plain cluster's address must not leak into the secure run
         mp.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
-        for name in ("PENTAMETER_PRINCIPAL", "PENTAMETER_TOPIC_PREFIX"):
-            mp.delenv(name, raising=False)
         settings = load_settings()
         try:
             yield settings

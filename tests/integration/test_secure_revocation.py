@@ -31,8 +31,6 @@ from consumers.topic_reader import Record, read_topic
 from infra.acls import actual_acls
 from infra.broker.local import LocalCluster
 from infra.connection import principal_config
-from infra.ports import free_port_range
-from infra.settings import load_settings
 from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC, GOVERNANCE_TOPIC
 from pentameter.acls_cli import agency_principal, partner_principal
 from pentameter.cli import app
@@ -43,6 +41,7 @@ from schemas.provenance import Signer
 from schemas.samples import sample
 from schemas.validation import validate
 from schemas.wire import Codec
+from tests.support.secure import private_secure_settings
 
 pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
 
@@ -65,16 +64,9 @@ class Secure:
 
 @pytest.fixture(scope="module")
 def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secure]:
-    cache = load_settings().kafka_cache
     home = tmp_path_factory.mktemp("secure-revocation")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PENTAMETER_KAFKA_CACHE", str(cache))
-        mp.setenv("PENTAMETER_HOME", str(home))
-        mp.setenv("PENTAMETER_SECURE_BROKER_PORT", str(free_port_range(2, first=29300)))
-        mp.setenv("PENTAMETER_BROKER_HEAP", "384m")
-        for name in ("KAFKA_BOOTSTRAP_SERVERS", "PENTAMETER_PRINCIPAL", "PENTAMETER_TOPIC_PREFIX"):
-            mp.delenv(name, raising=False)
-        settings = load_settings()
+        settings = private_secure_settings(mp, home, first_port=29300)
         cluster = LocalCluster(settings, secure=True)
         try:
             cluster.up(1, timeout=90)

@@ -1,0 +1,25 @@
+"""A private secure cluster's environment for a test module: its own state directory, free ports,
+the shared jar cache, and none of the outer run's cluster, principal or topic prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infra.ports import free_port_range
+from infra.settings import Settings, load_settings
+
+OUTER_VARIABLES = ("KAFKA_BOOTSTRAP_SERVERS", "PENTAMETER_PRINCIPAL", "PENTAMETER_TOPIC_PREFIX")
+
+
+def private_secure_settings(mp: pytest.MonkeyPatch, home: Path, first_port: int) -> Settings:
+    """Point every setting at ``home`` and a free port range from ``first_port``; the settings."""
+    cache = load_settings().kafka_cache
+    mp.setenv("PENTAMETER_KAFKA_CACHE", str(cache))
+    mp.setenv("PENTAMETER_HOME", str(home))
+    mp.setenv("PENTAMETER_SECURE_BROKER_PORT", str(free_port_range(2, first=first_port)))
+    mp.setenv("PENTAMETER_BROKER_HEAP", "384m")
+    for name in OUTER_VARIABLES:
+        mp.delenv(name, raising=False)
+    return load_settings()
