@@ -12,6 +12,7 @@ grants to every principal, so any component can read the topics it may read.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,23 +43,61 @@ def reader_group_prefix(principal: str | None) -> str:
     return f"pentameter-reader-{principal or 'anonymous'}-"
 
 
-def read_topic(client_config: dict[str, Any], topic: str, timeout: float = 30.0) -> Iterator[Record]:
-    """Yield every committed record of ``topic``, partition by partition, in offset order."""
+def _reader(client_config: dict[str, Any], isolation: str = "read_committed") -> Consumer:
     principal = client_config.get("sasl.username")
-    consumer = Consumer(
+    return Consumer(
         {
             **client_config,
             "group.id": reader_group_prefix(str(principal) if principal else None) + uuid.uuid4().hex,
             "enable.auto.commit": False,
-            "isolation.level": "read_committed",
+            "isolation.level": isolation,
             "enable.partition.eof": True,
         }
     )
+
+
+def _partitions(consumer: Consumer, topic: str, timeout: float) -> list[int]:
+    metadata = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+    if metadata is None or metadata.error is not None:
+        raise LookupError(f"topic {topic!r} does not exist")
+    return sorted(metadata.partitions)
+
+
+def wait_until_settled(client_config: dict[str, Any], topic: str, timeout: float = 60.0) -> None:
+    """Wait until no transaction is open on ``topic``: its committed end equals its log end.
+
+    A transaction's commit returns once the coordinator has decided it; the markers reach each
+    partition a moment later, and until then a committed reader's end (the last stable offset)
+    stops short of the transaction's records. Call this after the writers have stopped, before
+    reading "everything": TimeoutError names a partition still holding an open transaction.
+    """
+    committed, uncommitted = _reader(client_config), _reader(client_config, "read_uncommitted")
     try:
-        metadata = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
-        if metadata is None or metadata.error is not None:
-            raise LookupError(f"topic {topic!r} does not exist")
-        for partition in sorted(metadata.partitions):
+        partitions = _partitions(committed, topic, timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            open_ = []
+            for partition in partitions:
+                tp = TopicPartition(topic, partition)
+                stable = committed.get_watermark_offsets(tp, timeout=timeout)[1]
+                end = uncommitted.get_watermark_offsets(tp, timeout=timeout)[1]
+                if stable < end:
+                    open_.append(f"{topic}/{partition} (stable {stable}, end {end})")
+            if not open_:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"a transaction is still open after {timeout:.0f} s on {', '.join(open_)}")
+            time.sleep(0.2)
+    finally:
+        committed.close()
+        uncommitted.close()
+
+
+def read_topic(client_config: dict[str, Any], topic: str, timeout: float = 30.0) -> Iterator[Record]:
+    """Yield every committed record of ``topic``, partition by partition, in offset order."""
+    consumer = _reader(client_config)
+    try:
+        for partition in _partitions(consumer, topic, timeout):
             yield from _read_partition(consumer, topic, partition, timeout)
     finally:
         consumer.close()

@@ -9,7 +9,8 @@ over the time from the first publish to the last audit record the routers commit
 record's timestamp, set by the router on this machine's clock), so process start-up and group
 joins are not counted. Once the group
 has committed every ingress partition to its end, the workers are stopped (SIGTERM: each finishes
-its batch) and print what they routed.
+its batch) and print what they routed; the audit topic is read once the last commit's markers have
+landed on it (``wait_until_settled``), or a reader would stop short of the final transaction.
 
 On a 2-core machine the two workers share the cores with the broker and the publisher, so the
 ratio shows what a second process buys here, not what it would on a machine with cores to spare.
@@ -30,7 +31,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from consumers.topic_reader import read_topic
+from consumers.topic_reader import read_topic, wait_until_settled
 from infra.connection import bootstrap_servers
 from infra.topics import AUDIT_TOPIC
 from pentameter.bench_route import (
@@ -52,6 +53,7 @@ def run_configuration(
     """Route ``events`` with ``workers`` router processes in a fresh namespace; their throughput."""
     runtime = bench_runtime(bootstrap)
     group = runtime.router_settings().group_id
+    audit = runtime.topic(AUDIT_TOPIC)
     workdir = Path(tempfile.mkdtemp(prefix=f"pentameter-scale-{workers}-"))
     processes: list[RouterProcess] = []
 
@@ -80,7 +82,8 @@ def run_configuration(
         for process in processes:
             process.stop()
         stats = [p.stats() for p in processes]
-        timestamps = [r.timestamp_ms for r in read_topic(runtime.client, runtime.topic(AUDIT_TOPIC))]
+        wait_until_settled(runtime.client, audit)  # the last commit's markers may still be on their way
+        timestamps = [r.timestamp_ms for r in read_topic(runtime.client, audit)]
     finally:
         for process in processes:
             process.close()
@@ -89,8 +92,10 @@ def run_configuration(
     missing = [p.worker for p, s in zip(processes, stats, strict=True) if s is None]
     if missing:
         raise RuntimeError(f"router worker(s) {missing} did not report their figures")
+    if not timestamps:
+        raise RuntimeError(f"the routers wrote nothing committed to {audit}")
     consumed = [s.consumed for s in stats if s is not None]
-    seconds = (max(timestamps) - first_publish_ms) / 1000 if timestamps else 0.0
+    seconds = (max(timestamps) - first_publish_ms) / 1000
     return {
         "workers": workers,
         "events": events,
