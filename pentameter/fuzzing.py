@@ -48,7 +48,7 @@ from policies.engine import PolicyEngine
 from policies.exceptions import AgreementError
 from policies.pseudonyms import PseudonymSecrets
 from policies.registry import Registry, load_registry
-from producers.adapters import read_csv, read_jsonl
+from producers.adapters import Row, read_csv, read_jsonl
 from producers.mapping import CsvMapping, load_mapping
 from schemas.catalogue import Catalogue, load_catalogue
 from schemas.convert import to_json
@@ -758,6 +758,39 @@ def _row_issues_clear(line: int, problems: Sequence[tuple[str, str]]) -> bool:
     return line >= 1 and bool(problems) and all(reason for _, reason in problems)
 
 
+def _row_ingester(
+    tally: _Tally, world: _World, path: Path, read_rows: Callable[[Path], Iterator[Row]], where: str
+) -> Callable[[str, bytes], None]:
+    """Judge one input file as an adapter then validation see it: each row a record or problems
+    naming its line; validation issues of a row must start with ``where`` (e.g. ``fuzz.csv line``)."""
+
+    def ingest(label: str, content: bytes) -> None:
+        def body() -> None:
+            path.write_bytes(content)
+            worst = "accepted"
+            for row in read_rows(path):
+                if row.problems or row.record is None:
+                    if not _row_issues_clear(row.line, row.problems):
+                        tally.unclear(label, f"line {row.line}: {row.problems}")
+                        return
+                    worst = "rejected row"
+                    continue
+                issues = world.publishable(row.record, f"{where} {row.line}")
+                if issues:
+                    if not all(i.where.startswith(where) and i.reason for i in issues):
+                        tally.unclear(label, f"line {row.line}: {issues[0]}")
+                        return
+                    worst = "rejected row"
+            if worst == "accepted":
+                tally.accepted()
+            else:
+                tally.clear(worst)
+
+        tally.run(label, body)
+
+    return ingest
+
+
 def fuzz_csv(world: _World, seed: int, examples: int, workdir: Path) -> FuzzRow:
     """read_csv with the Gloucestershire mapping, then validation, on mangled exports: every row is a
     record, or problems naming its line (and the field or column), never an exception."""
@@ -768,29 +801,9 @@ def fuzz_csv(world: _World, seed: int, examples: int, workdir: Path) -> FuzzRow:
     header, *rows = base.decode("utf-8").splitlines()
     columns = len(header.split(","))
 
-    def ingest(label: str, content: bytes) -> None:
-        def body() -> None:
-            path.write_bytes(content)
-            worst = "accepted"
-            for row in read_csv(path, mapping, name="fuzz.csv"):
-                if row.problems or row.record is None:
-                    if not _row_issues_clear(row.line, row.problems):
-                        tally.unclear(label, f"line {row.line}: {row.problems}")
-                        return
-                    worst = "rejected row"
-                    continue
-                issues = world.publishable(row.record, f"fuzz.csv line {row.line}")
-                if issues:
-                    if not all(i.where.startswith("fuzz.csv line") and i.reason for i in issues):
-                        tally.unclear(label, f"line {row.line}: {issues[0]}")
-                        return
-                    worst = "rejected row"
-            if worst == "accepted":
-                tally.accepted()
-            else:
-                tally.clear(worst)
-
-        tally.run(label, body)
+    ingest = _row_ingester(
+        tally, world, path, lambda p: read_csv(p, mapping, name="fuzz.csv"), "fuzz.csv line"
+    )
 
     for label, content in _csv_cases(base, header, rows):
         ingest(label, content)
@@ -854,29 +867,7 @@ def fuzz_jsonl(world: _World, seed: int, examples: int, workdir: Path) -> FuzzRo
     path = workdir / "fuzz.jsonl"
     lines = [json.dumps(to_json(r)) for r in world.records.values()]
 
-    def ingest(label: str, content: bytes) -> None:
-        def body() -> None:
-            path.write_bytes(content)
-            worst = "accepted"
-            for row in read_jsonl(path, name="fuzz.jsonl"):
-                if row.problems or row.record is None:
-                    if not _row_issues_clear(row.line, row.problems):
-                        tally.unclear(label, f"line {row.line}: {row.problems}")
-                        return
-                    worst = "rejected row"
-                    continue
-                issues = world.publishable(row.record, f"line {row.line}")
-                if issues:
-                    if not all(i.where.startswith("line") and i.reason for i in issues):
-                        tally.unclear(label, str(issues[0]))
-                        return
-                    worst = "rejected row"
-            if worst == "accepted":
-                tally.accepted()
-            else:
-                tally.clear(worst)
-
-        tally.run(label, body)
+    ingest = _row_ingester(tally, world, path, lambda p: read_jsonl(p, name="fuzz.jsonl"), "line")
 
     good = "\n".join(lines).encode()
     report = json.dumps(to_json(world.records["IntelligenceReport"]))
