@@ -34,6 +34,9 @@ from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC
 from schemas.provenance import Signer
 
 log = logging.getLogger("pentameter.router")
+TRANSACTION_ATTEMPTS = 3
+"""Calls of a transaction step that librdkafka calls retriable (e.g. a commit timed out) before
+the worker stops; the stall exit (``--stall-exit``) bounds the total time in any case."""
 PROVENANCE_CHUNK = 1024  # events per router provenance batch: proofs stay <= 10 hashes
 
 
@@ -250,12 +253,20 @@ class Router:
         try:
             self._producer.begin_transaction()
             offsets = self._write(outcomes)
-            self._producer.send_offsets_to_transaction(offsets, self._consumer.consumer_group_metadata(), 30)
-            self._producer.commit_transaction(60)
+            group = self._consumer.consumer_group_metadata()
+            self._retrying(
+                "sending offsets", lambda: self._producer.send_offsets_to_transaction(offsets, group, 30)
+            )
+            self._retrying("commit", lambda: self._producer.commit_transaction(60))
         except KafkaException as exc:
             error = exc.args[0]
             if error.fatal():
                 log.error("fatal transaction error (fenced by another worker?): %s", error)
+                raise
+            if error.retriable() and not error.txn_requires_abort():
+                # still undecided after every retry: neither commit nor abort can be called now, so
+                # stop; the restarted worker's init fences this producer and settles the transaction
+                log.error("the transaction's outcome is still unknown, stopping this worker: %s", error)
                 raise
             log.warning("transaction aborted, batch will be consumed again: %s", error)
             self.stats.aborts += 1
@@ -274,6 +285,23 @@ class Router:
             self._observe(outcomes, elapsed)
         if self._on_commit is not None:
             self._on_commit(self.stats)
+
+    @staticmethod
+    def _retrying(step: str, call: Callable[[], None]) -> None:
+        """Call a transaction step again while librdkafka calls its failure retriable.
+
+        A timed-out commit goes on in the background and its outcome is unknown: librdkafka then
+        accepts only the same call again (which returns once the commit is known), not an abort.
+        """
+        for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+            try:
+                call()
+                return
+            except KafkaException as exc:
+                error = exc.args[0]
+                if not error.retriable() or error.txn_requires_abort() or attempt == TRANSACTION_ATTEMPTS:
+                    raise
+                log.warning("%s did not finish (attempt %d), trying again: %s", step, attempt, error)
 
     def _produce(self, topic: str, key: bytes | None, value: bytes | None, headers: Any = None) -> None:
         while True:
