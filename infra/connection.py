@@ -20,13 +20,17 @@ def bootstrap_servers(settings: Settings | None = None) -> str:
     return LocalCluster(settings).bootstrap_servers()
 
 
-def principal_config(principal: str, settings: Settings | None = None) -> dict[str, Any]:
-    """Connect as ``principal`` to the secure cluster: SASL SCRAM settings with its stored password.
+def principal_config(principal: str, settings: Settings | None = None, tls: bool = False) -> dict[str, Any]:
+    """Connect as ``principal`` to the secure cluster: SASL SCRAM settings with its stored password,
+    or with ``tls`` its client certificate on the TLS listeners (issued on first use).
 
     The bootstrap is ``KAFKA_BOOTSTRAP_SERVERS`` when set, otherwise the secure local cluster's.
     """
     settings = settings or load_settings()
-    config: dict[str, Any] = LocalCluster(settings, secure=True).client_config_for(principal)
+    cluster = LocalCluster(settings, secure=True)
+    config: dict[str, Any] = (
+        cluster.tls_client_config_for(principal) if tls else cluster.client_config_for(principal)
+    )
     if settings.bootstrap_servers:
         config["bootstrap.servers"] = settings.bootstrap_servers
     return config
@@ -36,11 +40,12 @@ def client_config(settings: Settings | None = None, **overrides: Any) -> dict[st
     """Base librdkafka configuration (dotted keys pass straight through as overrides).
 
     With ``PENTAMETER_PRINCIPAL`` set, the client authenticates to the secure cluster as that
-    principal (see ``principal_config``); otherwise it connects without authentication.
+    principal (see ``principal_config``), by mutual TLS when ``PENTAMETER_AUTH=tls``; otherwise it
+    connects without authentication.
     """
     settings = settings or load_settings()
     if settings.principal:
-        config = principal_config(settings.principal, settings)
+        config = principal_config(settings.principal, settings, tls=settings.auth == "tls")
     else:
         config = {"bootstrap.servers": bootstrap_servers(settings)}
     config.update({k.replace("_", "."): v for k, v in overrides.items()})

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+AUTH_METHODS = ("scram", "tls")
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -45,10 +46,14 @@ class Settings:
     - ``PENTAMETER_BROKER_PORT``: first client port of the local broker (default 9092); node ``i``
       listens on ``port + 2*i`` for clients and ``port + 2*i + 1`` for its controller.
     - ``PENTAMETER_SECURE_BROKER_PORT``: first client port of the secure local broker (``broker up
-      --secure``: SASL SCRAM and ACLs), default 9192, laid out like the plain one; its state lives
-      in ``$PENTAMETER_HOME/broker-secure`` so both can run side by side.
+      --secure``: SASL SCRAM and ACLs), default 9192, laid out like the plain one, then one
+      mutual-TLS port per node: node ``i`` of ``n`` on ``port + 2n + i``; its state lives in
+      ``$PENTAMETER_HOME/broker-secure`` so both can run side by side.
     - ``PENTAMETER_PRINCIPAL``: when set, every client connects to the secure cluster as this
       principal (SASL SCRAM-SHA-512, password from the secure broker's credential store).
+    - ``PENTAMETER_AUTH``: how that principal authenticates: ``scram`` (default) or ``tls``, mutual
+      TLS with a client certificate from the secure cluster's CA (issued on first use) on the
+      TLS listeners.
     - ``PENTAMETER_BROKER_HEAP``: Java heap per local node (default ``768m``).
     - ``PENTAMETER_TOPIC_PREFIX``: prepended to every topic name (default none), so several
       environments or test runs can share one cluster without seeing each other's records.
@@ -62,12 +67,17 @@ class Settings:
     broker_port: int = field(default_factory=lambda: _env_int("PENTAMETER_BROKER_PORT", 9092))
     secure_broker_port: int = field(default_factory=lambda: _env_int("PENTAMETER_SECURE_BROKER_PORT", 9192))
     principal: str | None = field(default_factory=lambda: os.environ.get("PENTAMETER_PRINCIPAL") or None)
+    auth: str = field(default_factory=lambda: os.environ.get("PENTAMETER_AUTH") or "scram")
     broker_heap: str = field(default_factory=lambda: os.environ.get("PENTAMETER_BROKER_HEAP", "768m"))
 
     topic_prefix: str = field(default_factory=lambda: os.environ.get("PENTAMETER_TOPIC_PREFIX", ""))
     kafka_cache_override: Path | None = field(
         default_factory=lambda: _env_optional_path("PENTAMETER_KAFKA_CACHE")
     )
+
+    def __post_init__(self) -> None:
+        if self.auth not in AUTH_METHODS:
+            raise ValueError(f"PENTAMETER_AUTH={self.auth!r} is not one of {', '.join(AUTH_METHODS)}")
 
     @property
     def kafka_cache(self) -> Path:

@@ -3,6 +3,9 @@
 State lives under ``$PENTAMETER_HOME/broker``: one directory per node (config, data, log, pid
 file) and ``cluster.json`` recording the cluster id and shape. Only processes whose pid files we
 wrote are ever signalled, so a Kafka started by someone else is left alone.
+
+The secure cluster (``$PENTAMETER_HOME/broker-secure``, 0700) also keeps its SCRAM credential store
+and its TLS material (``tls/``: the cluster CA, the brokers' and the clients' certificates).
 """
 
 from __future__ import annotations
@@ -25,15 +28,17 @@ from infra.broker.config import HOST, NodeSpec, plan_nodes, render_log4j2, rende
 from infra.broker.errors import ClusterMismatch, PortInUse, StartFailed, ToolMissing
 from infra.broker.jars import KAFKA_VERSION, ensure_jars
 from infra.broker.probe import ClusterInfo, answers, describe
-from infra.credentials import CredentialStore
+from infra.credentials import CredentialError, CredentialStore
 from infra.security import (
     BROKER_PRINCIPAL,
     OPERATOR_PRINCIPAL,
     SCRAM_ITERATIONS,
     SCRAM_MECHANISM,
     sasl_client_config,
+    tls_client_config,
 )
 from infra.settings import Settings
+from infra.tls import ClusterTls
 
 Progress = Callable[[str], None]
 _VERSION_LINE = re.compile(r"Kafka version: (\S+)")
@@ -128,6 +133,20 @@ class LocalCluster:
         password = self.credentials.get(principal)
         return sasl_client_config(self.bootstrap_servers(), principal, password)
 
+    @property
+    def tls(self) -> ClusterTls:
+        """The cluster CA and the certificates it issued (``tls/`` in the state directory)."""
+        return ClusterTls(self.root / "tls")
+
+    def tls_client_config_for(self, principal: str) -> dict[str, str]:
+        """Client settings to connect as ``principal`` with a client certificate (mutual TLS), the
+        certificate issued on first use; the secure cluster only."""
+        if not self.secure:
+            raise CredentialError("mutual TLS is only on the secure cluster (`broker up --secure`)")
+        files = self.tls.ensure_client(principal)
+        bootstrap = ",".join(n.tls_bootstrap for n in self._planned())
+        return tls_client_config(bootstrap, files.ca, files.certificate, files.key)
+
     def _probe_extra(self) -> dict[str, str] | None:
         """What readiness probes add to authenticate (the operator on the secure cluster)."""
         if not self.secure:
@@ -149,15 +168,18 @@ class LocalCluster:
         shape = self.recorded_shape()
         if shape is None:
             return []
-        specs = plan_nodes(int(str(shape["nodes"])), int(str(shape["base_port"])), self.root)
-        return [NodeState(spec, self._live_pid(spec)) for spec in specs]
+        return [NodeState(spec, self._live_pid(spec)) for spec in self._planned()]
 
-    def bootstrap_servers(self) -> str:
-        """Comma-separated client addresses of the recorded nodes."""
+    def _planned(self) -> list[NodeSpec]:
+        """The recorded nodes' layout (one node on the default port when nothing is recorded)."""
         shape = self.recorded_shape()
         nodes = int(str(shape["nodes"])) if shape else 1
         base = int(str(shape["base_port"])) if shape else self.default_port
-        return ",".join(n.bootstrap for n in plan_nodes(nodes, base, self.root))
+        return plan_nodes(nodes, base, self.root, tls=self.secure)
+
+    def bootstrap_servers(self) -> str:
+        """Comma-separated client addresses of the recorded nodes."""
+        return ",".join(n.bootstrap for n in self._planned())
 
     def is_up(self) -> bool:
         states = self.nodes()
@@ -197,17 +219,17 @@ class LocalCluster:
         progress(f"fetching Apache Kafka {KAFKA_VERSION} jars (cached after the first run)")
         libs = ensure_jars(self.settings.kafka_cache)
         base_port = int(str(shape["base_port"])) if shape else self.default_port
-        specs = plan_nodes(node_count, base_port, self.root)
+        specs = plan_nodes(node_count, base_port, self.root, tls=self.secure)
         cluster_id = str(shape["cluster_id"]) if shape else _new_cluster_id()
         to_start = [s for s in specs if self._live_pid(s) is None]
         for spec in to_start:
-            for port in (spec.client_port, spec.controller_port):
+            for port in spec.ports:
                 if not _port_free(port):
                     variable = "PENTAMETER_SECURE_BROKER_PORT" if self.secure else "PENTAMETER_BROKER_PORT"
+                    needs = ", ".join(str(p) for p in spec.ports[:-1]) + f" and {spec.ports[-1]}"
                     raise PortInUse(
                         f"port {port} on {HOST} is in use by another process; stop it or set "
-                        f"{variable} to a free range (node {spec.node_id} needs "
-                        f"{spec.client_port} and {spec.controller_port})"
+                        f"{variable} to a free range (node {spec.node_id} needs {needs})"
                     )
         self.root.mkdir(parents=True, exist_ok=True)
         recorded: dict[str, object] = {
@@ -235,7 +257,8 @@ class LocalCluster:
     def _write_config(self, spec: NodeSpec, specs: list[NodeSpec]) -> None:
         spec.directory.mkdir(parents=True, exist_ok=True)
         password = self.credentials.get(BROKER_PRINCIPAL) if self.secure else None
-        text = render_server_properties(spec, specs, broker_password=password)
+        tls = self.tls.ensure_broker() if self.secure else None
+        text = render_server_properties(spec, specs, broker_password=password, tls=tls)
         fd = os.open(spec.config_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write(text)

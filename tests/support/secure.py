@@ -10,15 +10,22 @@ import pytest
 from infra.ports import free_port_range
 from infra.settings import Settings, load_settings
 
-OUTER_VARIABLES = ("KAFKA_BOOTSTRAP_SERVERS", "PENTAMETER_PRINCIPAL", "PENTAMETER_TOPIC_PREFIX")
+OUTER_VARIABLES = (
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "PENTAMETER_PRINCIPAL",
+    "PENTAMETER_AUTH",
+    "PENTAMETER_TOPIC_PREFIX",
+)
+PORTS_PER_NODE = 3
+"""A secure node's SASL client, controller and mutual-TLS ports (``infra/broker/config.py``)."""
 
 
-def private_secure_settings(mp: pytest.MonkeyPatch, home: Path, first_port: int) -> Settings:
-    """Point every setting at ``home`` and a free port range from ``first_port``; the settings."""
+def private_secure_settings(mp: pytest.MonkeyPatch, home: Path, first_port: int, nodes: int = 1) -> Settings:
+    """Point every setting at ``home`` and free ports for ``nodes`` from ``first_port``; the settings."""
     cache = load_settings().kafka_cache
     mp.setenv("PENTAMETER_KAFKA_CACHE", str(cache))
     mp.setenv("PENTAMETER_HOME", str(home))
-    mp.setenv("PENTAMETER_SECURE_BROKER_PORT", str(free_port_range(2, first=first_port)))
+    mp.setenv("PENTAMETER_SECURE_BROKER_PORT", str(free_port_range(PORTS_PER_NODE * nodes, first=first_port)))
     mp.setenv("PENTAMETER_BROKER_HEAP", "384m")
     for name in OUTER_VARIABLES:
         mp.delenv(name, raising=False)
