@@ -211,8 +211,19 @@ def apply() -> None:
 
 
 @creds_app.command()
-def show(principal: str = typer.Argument(..., help="e.g. agency-police.met, partner-sca, router")) -> None:
-    """Print the client settings (with the password) to connect as PRINCIPAL, as JSON."""
+def show(
+    principal: str = typer.Argument(..., help="e.g. agency-police.met, partner-sca, router"),
+    tls: bool = typer.Option(
+        False,
+        "--tls",
+        help=(
+            "Mutual TLS instead of SCRAM: the TLS listeners and the paths of PRINCIPAL's client "
+            "certificate (subject CN=PRINCIPAL, issued by the cluster CA on first use), key and CA."
+        ),
+    ),
+) -> None:
+    """Print the client settings (with the password, or with --tls the certificate paths) to
+    connect as PRINCIPAL, as JSON. Same ACLs either way (``PENTAMETER_AUTH=tls`` picks TLS)."""
     settings = load_settings()
     store = LocalCluster(settings, secure=True).credentials
     try:
@@ -223,9 +234,12 @@ def show(principal: str = typer.Argument(..., help="e.g. agency-police.met, part
             known = set(principals(runtime)) | set(SUPER_USERS)
             if principal not in known:
                 raise CredentialError(f"unknown principal {principal!r}")
-            store.ensure(principal)
-            console.print(f"note: new credential for {principal}; run `pentameter acls apply` to create it")
-        config = principal_config(principal, settings)
+            if not tls:
+                store.ensure(principal)
+                console.print(
+                    f"note: new credential for {principal}; run `pentameter acls apply` to create it"
+                )
+        config = principal_config(principal, settings, tls=tls)
     except CredentialError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(code=2) from exc

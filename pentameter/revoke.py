@@ -6,7 +6,10 @@ In this order, each step idempotent so a second call (or one after a failure) fi
    then on (running ones within a second), and ``acls apply`` never grants P again;
 2. every ACL naming ``partner-P``, its SCRAM credential and the router's WRITE on P's topic are
    deleted through the Admin API: the broker refuses P's next authentication and every request on
-   its open connections, and no router can write to P's topic any more;
+   its open connections, and no router can write to P's topic any more. P's mutual-TLS client
+   certificate and key files are deleted too, but a copy of them would still pass the TLS
+   handshake until it expires: Kafka checks no revocation list, so it is the deleted ACLs that
+   shut such a certificate out (it maps to ``User:partner-P``, which is granted nothing);
 3. P's private decryption keys are destroyed in the key store (crypto-shredding): records already
    delivered to P can no longer be decrypted with keys from this store. A partner that exported
    its private key, or kept a backup of it, is outside this guarantee;
@@ -55,6 +58,7 @@ class RevocationPlan:
     listed: bool
     acls: tuple[Acl, ...]  # the partner's own and the router's WRITE on its topic
     credential: bool
+    certificate: bool  # P's client certificate or key files still exist
     keys: tuple[str, ...]
     ledger_entry: dict[str, Any] | None
 
@@ -64,6 +68,7 @@ class RevocationPlan:
             self.listed
             and not self.acls
             and not self.credential
+            and not self.certificate
             and not self.keys
             and bool(self.ledger_entry)
         )
@@ -75,6 +80,7 @@ class RevocationResult:
 
     acls_removed: int
     credential_deleted: bool
+    certificate_deleted: bool
     keys_destroyed: tuple[str, ...]
     entry: dict[str, Any]
 
@@ -93,6 +99,7 @@ def plan_revocation(runtime: Runtime, admin: AdminClient, partner: str) -> Revoc
     principal = partner_principal(partner)
     chain = read_chain(runtime.client, runtime.topic(AUDIT_TOPIC))
     cluster = actual_acls(admin)
+    files = LocalCluster(runtime.settings, secure=True).tls.client_files(principal)
     return RevocationPlan(
         partner,
         partner in RevocationStore.under(runtime.settings.home).partners(),
@@ -102,6 +109,7 @@ def plan_revocation(runtime: Runtime, admin: AdminClient, partner: str) -> Revoc
             )
         ),
         principal in existing_scram_users(admin),
+        files.certificate.exists() or files.key.exists(),
         _partner_keys(runtime.keys, partner),
         chain.entries.get(partner),
     )
@@ -117,13 +125,16 @@ def revoke_partner(runtime: Runtime, admin: AdminClient, partner: str, by: str) 
     principal = partner_principal(partner)
     removed, deleted = revoke_principal(admin, principal)
     removed += delete_acls(admin, [_router_writes(runtime, partner)])
-    LocalCluster(runtime.settings, secure=True).credentials.remove(principal)
+    cluster = LocalCluster(runtime.settings, secure=True)
+    cluster.credentials.remove(principal)
+    certificate = cluster.tls.remove_client(principal)
     destroyed = tuple(runtime.keys.destroy_partner_keys(partner))
     # What every call so far did, kept with the list, so a call finishing an interrupted revocation
     # still records all of it on the ledger.
     done = store.load()[partner]
     done["acls_removed"] = sorted({*done.get("acls_removed", []), *(a.describe() for a in removed)})
     done["credential_deleted"] = bool(done.get("credential_deleted")) or deleted
+    done["certificate_deleted"] = bool(done.get("certificate_deleted")) or certificate
     done["keys_destroyed"] = sorted({*done.get("keys_destroyed", []), *destroyed})
     store.add(partner, done)
     signer = Signer(ROUTER_IDENTITY, runtime.keys.signing_key(ROUTER_IDENTITY))
@@ -132,6 +143,7 @@ def revoke_partner(runtime: Runtime, admin: AdminClient, partner: str, by: str) 
         "by": done.get("by", by),
         "acls_removed": done["acls_removed"],
         "credential_deleted": done["credential_deleted"],
+        "certificate_deleted": done["certificate_deleted"],
         "keys_destroyed": done["keys_destroyed"],
         "note": "keys destroyed in this key store; copies exported from it are not covered",
     }
@@ -144,7 +156,7 @@ def revoke_partner(runtime: Runtime, admin: AdminClient, partner: str, by: str) 
         body,
         int(done.get("at", at_ms)),
     )
-    return RevocationResult(len(removed), deleted, destroyed, entry)
+    return RevocationResult(len(removed), deleted, certificate, destroyed, entry)
 
 
 def _describe(plan: RevocationPlan) -> None:
@@ -155,6 +167,8 @@ def _describe(plan: RevocationPlan) -> None:
         out.print(f"[red]- remove[/] {acl.describe()}")
     if plan.credential:
         out.print(f"[red]- delete[/] SCRAM credential of {partner_principal(plan.partner)}")
+    if plan.certificate:
+        out.print(f"[red]- delete[/] TLS client certificate and key of {partner_principal(plan.partner)}")
     for key_id in plan.keys:
         out.print(f"[red]- destroy[/] private key {key_id} (records encrypted to it become unreadable)")
     if plan.ledger_entry is None:
@@ -203,7 +217,8 @@ def revoke_command(
     result = revoke_partner(runtime, admin, partner, by=getpass.getuser())
     console.print(
         f"revoked {partner}: {result.acls_removed} ACL(s) removed, credential "
-        f"{'deleted' if result.credential_deleted else 'already gone'}, "
+        f"{'deleted' if result.credential_deleted else 'already gone'}, TLS certificate "
+        f"{'deleted' if result.certificate_deleted else 'none'}, "
         f"{len(result.keys_destroyed)} key(s) destroyed, ledger entry seq {result.entry.get('seq')} "
         f"on chain {result.entry.get('chain')}"
     )
