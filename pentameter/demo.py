@@ -265,11 +265,7 @@ def wait_for_grants(runtime: Runtime, identity: Identities, timeout: float = 60.
     expect = {
         ROUTER_PRINCIPAL: set(runtime.ingress_topics) | set(runtime.partner_topics.values()),
         **{agency_principal(a): {t} for t, a in (agencies[0], agencies[-1])},
-        **{
-            partner_principal(p): {t}
-            for p, t in runtime.partner_topics.items()
-            if p not in runtime.revoked
-        },
+        **{partner_principal(p): {t} for p, t in runtime.partner_topics.items() if p not in runtime.revoked},
     }
     deadline = time.monotonic() + timeout
     for principal, topics in expect.items():

@@ -147,16 +147,18 @@ class Catalogue:
             history = sorted(self._versions.get(reg_name, {}).values(), key=lambda e: e.version)
             candidate_version = version or (history[-1].version + 1 if history else 1)
             entry = SchemaEntry.build(
-                reg_name, candidate_version, expanded, compatibility=mode, kind=kind,
+                reg_name,
+                candidate_version,
+                expanded,
+                compatibility=mode,
+                kind=kind,
                 origin="registered",
             )
             for old in history:
                 if old.fingerprint == entry.fingerprint and version in (None, old.version):
                     return old
             earlier = [(e.version, e.schema) for e in history if e.version < candidate_version]
-            findings = check_new_version(
-                reg_name, (candidate_version, entry.schema), earlier, mode
-            )
+            findings = check_new_version(reg_name, (candidate_version, entry.schema), earlier, mode)
             if findings:
                 raise IncompatibleSchema(
                     f"cannot register {entry.label} under {mode.value}:\n"
@@ -283,9 +285,7 @@ def entry_from_document(doc: Mapping[str, Any]) -> SchemaEntry:
     if problems:
         raise SchemaDefinitionError(f"{name} v{version}", problems)
     try:
-        entry = SchemaEntry.build(
-            name, version, schema, compatibility=mode, kind=kind, origin="governance"
-        )
+        entry = SchemaEntry.build(name, version, schema, compatibility=mode, kind=kind, origin="governance")
     except Exception as exc:  # fastavro reports invalid Avro with assorted exception types
         raise CatalogueError(f"{name} v{version}: not a valid Avro schema: {exc}") from None
     if entry.fingerprint_hex != claimed.lower():

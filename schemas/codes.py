@@ -43,9 +43,7 @@ GRADING = MappingProxyType(
 )
 """Scheme symbol -> its code alphabet. Codes are never converted between schemes."""
 
-RESTRICTING_HANDLING = MappingProxyType(
-    {"G3X5X2": frozenset({"C"}), "G5X5X5": frozenset({"4", "5"})}
-)
+RESTRICTING_HANDLING = MappingProxyType({"G3X5X2": frozenset({"C"}), "G5X5X5": frozenset({"4", "5"})})
 """Handling codes under which conditions (a recipient list) may travel with a report."""
 
 SIENA_NEEDING_CONDITIONS = frozenset({"H3"})
@@ -68,17 +66,13 @@ FORCE_REGION = MappingProxyType(
             ("DERBYSHIRE", "LEICESTERSHIRE", "LINCOLNSHIRE", "NORTHAMPTONSHIRE", "NOTTINGHAMSHIRE"),
             "EAST_MIDLANDS",
         ),
-        **dict.fromkeys(
-            ("STAFFORDSHIRE", "WARWICKSHIRE", "WEST_MERCIA", "WEST_MIDLANDS"), "WEST_MIDLANDS"
-        ),
+        **dict.fromkeys(("STAFFORDSHIRE", "WARWICKSHIRE", "WEST_MERCIA", "WEST_MIDLANDS"), "WEST_MIDLANDS"),
         **dict.fromkeys(
             ("BEDFORDSHIRE", "CAMBRIDGESHIRE", "ESSEX", "HERTFORDSHIRE", "NORFOLK", "SUFFOLK"),
             "EASTERN",
         ),
         **dict.fromkeys(("METROPOLITAN", "CITY_OF_LONDON"), "LONDON"),
-        **dict.fromkeys(
-            ("HAMPSHIRE", "KENT", "SURREY", "SUSSEX", "THAMES_VALLEY"), "SOUTH_EAST"
-        ),
+        **dict.fromkeys(("HAMPSHIRE", "KENT", "SURREY", "SUSSEX", "THAMES_VALLEY"), "SOUTH_EAST"),
         **dict.fromkeys(
             ("AVON_AND_SOMERSET", "DEVON_AND_CORNWALL", "DORSET", "GLOUCESTERSHIRE", "WILTSHIRE"),
             "SOUTH_WEST",

@@ -143,7 +143,10 @@ class _Checker:
                     self.check(reader, branch, path)
                 else:
                     self.issue(
-                        path, "missing_union_branch", reader, writer,
+                        path,
+                        "missing_union_branch",
+                        reader,
+                        writer,
                         self.describe(branch, self.wnames),
                     )
             return
@@ -171,9 +174,7 @@ class _Checker:
         elif rkind == "map":
             self.check(reader["values"], writer["values"], path + "{}")
 
-    def check_primitive(
-        self, reader: Schema, writer: Schema, rkind: str, wkind: str, path: str
-    ) -> None:
+    def check_primitive(self, reader: Schema, writer: Schema, rkind: str, wkind: str, path: str) -> None:
         if rkind == wkind or rkind in PROMOTIONS.get(wkind, frozenset()):
             self.check_logical(reader, writer, path)
         else:
@@ -212,13 +213,9 @@ class _Checker:
         if best is not None:
             self.found.extend(best)
         else:
-            self.issue(
-                path, "missing_union_branch", reader, writer, self.describe(writer, self.wnames)
-            )
+            self.issue(path, "missing_union_branch", reader, writer, self.describe(writer, self.wnames))
 
-    def check_record(
-        self, reader: Mapping[str, Any], writer: Mapping[str, Any], path: str
-    ) -> None:
+    def check_record(self, reader: Mapping[str, Any], writer: Mapping[str, Any], path: str) -> None:
         if not _names_match(reader, writer):
             self.issue(path, "name_mismatch", reader, writer)
             return
@@ -322,10 +319,7 @@ class Finding:
         return f"{what}: a {reader} reader cannot read {writer} data"
 
     def __str__(self) -> str:
-        return (
-            f"{self.name} v{self.new_version} vs v{self.old_version} ({self.direction}): "
-            f"{self.message}"
-        )
+        return f"{self.name} v{self.new_version} vs v{self.old_version} ({self.direction}): {self.message}"
 
 
 def check_new_version(

@@ -126,9 +126,7 @@ def _string(node: Schema, value: object, path: str, problems: Problems) -> objec
     return value
 
 
-def _convert(
-    node: Schema, value: object, path: str, names: Mapping[str, Any], problems: Problems
-) -> object:
+def _convert(node: Schema, value: object, path: str, names: Mapping[str, Any], problems: Problems) -> object:
     node = resolve(node, names)
     kind = type_of(node)
     if kind == "union":
@@ -173,16 +171,14 @@ def _convert(
             problems.add(path, f"{_show(value)} is not a list")
             return []
         return [
-            _convert(node["items"], item, f"{path}[{i}]", names, problems)
-            for i, item in enumerate(value)
+            _convert(node["items"], item, f"{path}[{i}]", names, problems) for i, item in enumerate(value)
         ]
     if kind == "map":
         if not isinstance(value, Mapping):
             problems.add(path, f"{_show(value)} is not an object")
             return {}
         return {
-            str(k): _convert(node["values"], v, f"{path}{{{k}}}", names, problems)
-            for k, v in value.items()
+            str(k): _convert(node["values"], v, f"{path}{{{k}}}", names, problems) for k, v in value.items()
         }
     return _record(node, value, path, names, problems)
 
@@ -192,9 +188,7 @@ def _enum(node: Mapping[str, Any], value: object, path: str, problems: Problems)
     if isinstance(value, str) and value in symbols:
         return value
     listed = ", ".join(symbols[:12]) + (", ..." if len(symbols) > 12 else "")
-    problems.add(
-        path, f"{_show(value)} is not a {short_name(node['name'])} (expected one of {listed})"
-    )
+    problems.add(path, f"{_show(value)} is not a {short_name(node['name'])} (expected one of {listed})")
     return None
 
 
@@ -237,7 +231,10 @@ def _record(
             out[name] = _convert(field["type"], value[name], fpath, names, problems)
         elif "default" in field:
             out[name] = _convert(
-                field["type"], _default(field["type"], field["default"], names), fpath, names,
+                field["type"],
+                _default(field["type"], field["default"], names),
+                fpath,
+                names,
                 problems,
             )
         else:

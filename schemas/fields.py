@@ -167,9 +167,7 @@ def walk_fields(schema: Schema, names: Mapping[str, dict[str, Any]]) -> Iterator
             is_nullable = nullable or inner_nullable or own_nullable
             enum = resolve(branches[0], names) if len(branches) == 1 else None
             symbols = (
-                tuple(enum["symbols"])
-                if isinstance(enum, dict) and enum.get("type") == "enum"
-                else None
+                tuple(enum["symbols"]) if isinstance(enum, dict) and enum.get("type") == "enum" else None
             )
             yield FieldInfo(
                 path=path,

@@ -34,9 +34,7 @@ def parse_key(key: bytes) -> tuple[str, int]:
             raise ValueError("no '/v' separator")
         return name, int(version)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise GovernanceMessageError(
-            f"governance key {key!r} is not '<name>/v<version>': {exc}"
-        ) from None
+        raise GovernanceMessageError(f"governance key {key!r} is not '<name>/v<version>': {exc}") from None
 
 
 def entry_message(entry: SchemaEntry) -> Message:
@@ -57,9 +55,7 @@ def parse_message(key: bytes, value: bytes) -> SchemaEntry:
     try:
         doc: Any = json.loads(value.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GovernanceMessageError(
-            f"{key.decode('utf-8', 'replace')}: value is not JSON: {exc}"
-        ) from None
+        raise GovernanceMessageError(f"{key.decode('utf-8', 'replace')}: value is not JSON: {exc}") from None
     try:
         entry = entry_from_document(doc)
     except CatalogueError as exc:

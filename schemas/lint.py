@@ -69,8 +69,7 @@ def _check_conditionals(
         bad_marks = unknown_marks(rule.get("marks"))
         if bad_marks or not rule.get("marks"):
             problems.append(
-                f"{at}: marks {bad_marks or '[]'} are not from the closed list "
-                f"{sorted(ALL_MARKS)}"
+                f"{at}: marks {bad_marks or '[]'} are not from the closed list {sorted(ALL_MARKS)}"
             )
         only = rule.get("fields")
         if only is not None:

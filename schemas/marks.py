@@ -42,8 +42,7 @@ MARK_DOCS = MappingProxyType(
         "of birth, address, full postcode or other small-area location, exact dates.",
         Mark.SPECIAL_CATEGORY: "Special category / sensitive processing data: ethnicity, "
         "religion, health, sex life, biometrics. Needs a recorded condition to be shared.",
-        Mark.SENSITIVE_LOCATION: "A safe-house address or a victim's current address. Never "
-        "disseminated.",
+        Mark.SENSITIVE_LOCATION: "A safe-house address or a victim's current address. Never disseminated.",
         Mark.SOURCE: "Identity or handling details of an intelligence source. Never leaves the "
         "originating agency.",
         Mark.FREE_TEXT: "Narrative or other free text: may hide any value, so removed values are "

@@ -102,9 +102,7 @@ def expand(schema: Schema, shared: Mapping[str, Mapping[str, Any]]) -> Schema:
         if "aliases" in n:
             out["aliases"] = [qualify(str(a), inner) for a in n["aliases"]]
         if n["type"] in ("record", "error"):
-            out["fields"] = [
-                {**field, "type": walk(field["type"], inner)} for field in n.get("fields", [])
-            ]
+            out["fields"] = [{**field, "type": walk(field["type"], inner)} for field in n.get("fields", [])]
         return out
 
     def walk(n: Schema, ns: str | None) -> Schema:

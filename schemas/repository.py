@@ -160,7 +160,10 @@ def _event_type_symbols(schema: Mapping[str, Any]) -> list[str] | None:
 
 
 def load_event(
-    root: Path, decl: EventDeclaration, entry: tuple[int, int, str], shared: Mapping[str, Any],
+    root: Path,
+    decl: EventDeclaration,
+    entry: tuple[int, int, str],
+    shared: Mapping[str, Any],
     namespace: str,
 ) -> SchemaEntry:
     """Load, expand, lint and parse one event schema version."""
@@ -184,7 +187,11 @@ def load_event(
         raise SchemaDefinitionError(label, problems)
     try:
         return SchemaEntry.build(
-            decl.name, version, expanded, compatibility=decl.compatibility, kind="event",
+            decl.name,
+            version,
+            expanded,
+            compatibility=decl.compatibility,
+            kind="event",
             origin="repository",
         )
     except Exception as exc:  # fastavro reports invalid Avro with assorted exception types

@@ -90,8 +90,7 @@ def envelope_rules(record: Record, ctx: RuleContext) -> Iterator[Problem]:
     if env["schema_version"] != ctx.version:
         yield (
             "envelope.schema_version",
-            f"is {env['schema_version']} but the record is validated against "
-            f"{ctx.event_type} v{ctx.version}",
+            f"is {env['schema_version']} but the record is validated against {ctx.event_type} v{ctx.version}",
         )
     if env["occurred_at"] > env["recorded_at"]:
         yield ("envelope.recorded_at", "is before occurred_at: an event is recorded after it")
@@ -105,9 +104,7 @@ def envelope_rules(record: Record, ctx: RuleContext) -> Iterator[Problem]:
         )
 
 
-def _identity_rules(
-    person: Record, path: str, event_day: date
-) -> Iterator[Problem]:
+def _identity_rules(person: Record, path: str, event_day: date) -> Iterator[Problem]:
     """Checks shared by POLE people and victims: dates, ages, nationality."""
     born = person.get("date_of_birth")
     age = person.get("age")
@@ -120,8 +117,7 @@ def _identity_rules(
         if abs(actual - age) > 1:
             yield (
                 _join(path, "age"),
-                f"{age} does not match date of birth {born} (age {actual} when the event "
-                "occurred)",
+                f"{age} does not match date of birth {born} (age {actual} when the event occurred)",
             )
     nationality = person.get("nationality")
     if nationality is not None and not ISO_COUNTRY.match(nationality):
@@ -216,8 +212,7 @@ def _grading_rules(record: Record) -> Iterator[Problem]:
         if grading[field] not in allowed:
             yield (
                 f"grading.{field}",
-                f"{grading[field]!r} is not a {alphabet.label} {word} "
-                f"(expected {_either(*allowed)})",
+                f"{grading[field]!r} is not a {alphabet.label} {word} (expected {_either(*allowed)})",
             )
 
 
@@ -229,8 +224,7 @@ def _handling_rules(record: Record) -> Iterator[Problem]:
     if needs and conditions is None:
         yield (
             "handling_conditions",
-            f"is missing but handling code {code} requires conditions (recipients and "
-            "purposes)",
+            f"is missing but handling code {code} requires conditions (recipients and purposes)",
         )
     if siena in SIENA_NEEDING_CONDITIONS and (conditions is None or not conditions["conditions"]):
         yield (
@@ -359,8 +353,7 @@ def decision_rules(record: Record, ctx: RuleContext) -> Iterator[Problem]:
         elif end < record["decision_date"] + timedelta(days=MIN_RECOVERY_DAYS):
             yield (
                 "recovery_period_end",
-                f"{end} is less than {MIN_RECOVERY_DAYS} days after the decision "
-                f"({record['decision_date']})",
+                f"{end} is less than {MIN_RECOVERY_DAYS} days after the decision ({record['decision_date']})",
             )
     elif end is not None:
         yield (

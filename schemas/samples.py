@@ -89,8 +89,15 @@ def _premises(entity_id: str, role: str, kind: str, address: Record, safe: bool)
 
 def _suspect() -> Record:
     return _person(
-        "p1", "SUSPECT", "Viktor Hale", other_names=["Vik"], date_of_birth=date(1971, 9, 30),
-        age=36, gender="MALE", nationality="GBR", ethnicity="W1",
+        "p1",
+        "SUSPECT",
+        "Viktor Hale",
+        other_names=["Vik"],
+        date_of_birth=date(1971, 9, 30),
+        age=36,
+        gender="MALE",
+        nationality="GBR",
+        ethnicity="W1",
     )
 
 
@@ -138,16 +145,31 @@ def intelligence_report() -> Record:
             _suspect(),
             _person("p2", "POTENTIAL_VICTIM", "Ana", age=19, gender="FEMALE", nationality="ROU"),
         ],
-        "phones": [{"entity_id": "t1", "role": "SUSPECT", "number": "+447700900123",
-                    "imei": None}],
-        "vehicles": [{"entity_id": "v1", "role": "SUSPECT", "vrm": "AB12CDE", "make": "Ford",
-                      "model": "Transit", "colour": "White"}],
-        "premises": [
-            _premises("l1", "SUSPECT", "MASSAGE_PARLOUR_SAUNA",
-                      _address("Unit 4", "Station Road"), safe=False),
+        "phones": [{"entity_id": "t1", "role": "SUSPECT", "number": "+447700900123", "imei": None}],
+        "vehicles": [
+            {
+                "entity_id": "v1",
+                "role": "SUSPECT",
+                "vrm": "AB12CDE",
+                "make": "Ford",
+                "model": "Transit",
+                "colour": "White",
+            }
         ],
-        "organisations": [{"entity_id": "o1", "role": "SUSPECT", "name": "Lotus Relaxation Ltd",
-                           "organisation_type": "COMPANY", "registration_number": "06543210"}],
+        "premises": [
+            _premises(
+                "l1", "SUSPECT", "MASSAGE_PARLOUR_SAUNA", _address("Unit 4", "Station Road"), safe=False
+            ),
+        ],
+        "organisations": [
+            {
+                "entity_id": "o1",
+                "role": "SUSPECT",
+                "name": "Lotus Relaxation Ltd",
+                "organisation_type": "COMPANY",
+                "registration_number": "06543210",
+            }
+        ],
         "accounts": [_account("a1")],
         "links": [
             {"from_entity_id": "p1", "to_entity_id": "t1", "relationship": "USES"},
@@ -190,8 +212,15 @@ def nrm_referral() -> Record:
         "presumed_child": True,
         "consent": "NOT_REQUIRED_CHILD",
         "consent_recorded_at": None,
-        "victim": _victim(name="Mira", other_names=[], date_of_birth=None, age=19,
-                          nationality="ALB", ethnicity=None, languages=["sq"]),
+        "victim": _victim(
+            name="Mira",
+            other_names=[],
+            date_of_birth=None,
+            age=19,
+            nationality="ALB",
+            ethnicity=None,
+            languages=["sq"],
+        ),
         "exploitation_types": ["SEXUAL", "DOMESTIC_SERVITUDE"],
         "indicators": ["NO_ID_DOCUMENTS", "ISOLATION"],
         "first_responder": _first_responder(),
@@ -208,7 +237,10 @@ def duty_to_notify() -> Record:
     """An anonymous notification for an adult who declined referral."""
     return {
         "envelope": _envelope(
-            "DutyToNotify", 4, case_id=None, occurred_at=datetime(2008, 2, 1, tzinfo=UTC),
+            "DutyToNotify",
+            4,
+            case_id=None,
+            occurred_at=datetime(2008, 2, 1, tzinfo=UTC),
             classification="OFFICIAL",
         ),
         "first_responder_type": "POLICE",
@@ -258,10 +290,16 @@ def arrest() -> Record:
         "envelope": _envelope("Arrest", 7),
         "person": _suspect(),
         "offences": [
-            {"legislation": "SEXUAL_OFFENCES_ACT_2003", "section": "57",
-             "description": "Trafficking into the UK for sexual exploitation"},
-            {"legislation": "SEXUAL_OFFENCES_ACT_2003", "section": "53",
-             "description": "Controlling prostitution for gain"},
+            {
+                "legislation": "SEXUAL_OFFENCES_ACT_2003",
+                "section": "57",
+                "description": "Trafficking into the UK for sexual exploitation",
+            },
+            {
+                "legislation": "SEXUAL_OFFENCES_ACT_2003",
+                "section": "53",
+                "description": "Controlling prostitution for gain",
+            },
         ],
         "arresting_force": "GLOUCESTERSHIRE",
         "custody_reference": "GL-CUS-08-1234",

@@ -101,7 +101,8 @@ def from_schema(node: Schema, names: Mapping[str, Any], field: str = "") -> st.S
         return st.sampled_from(node["symbols"])
     if kind == "array":
         return st.lists(
-            from_schema(node["items"], names), min_size=1 if field in NON_EMPTY_ARRAYS else 0,
+            from_schema(node["items"], names),
+            min_size=1 if field in NON_EMPTY_ARRAYS else 0,
             max_size=3,
         )
     if kind == "map":
@@ -125,9 +126,7 @@ def envelopes(draw: Draw, event_type: str, version: int = 1) -> Record:
         "occurred_at": occurred,
         "recorded_at": occurred + timedelta(milliseconds=draw(st.integers(0, 30 * 86_400_000))),
         "case_id": draw(st.none() | text),
-        "classification": draw(
-            st.sampled_from(("OFFICIAL", "OFFICIAL_SENSITIVE", "SECRET", "TOP_SECRET"))
-        ),
+        "classification": draw(st.sampled_from(("OFFICIAL", "OFFICIAL_SENSITIVE", "SECRET", "TOP_SECRET"))),
         "force_area": force,
         "region": region,
         "review_date": occurred.date() + timedelta(days=draw(st.integers(1, 3650))),
@@ -193,8 +192,14 @@ def _fix_intelligence_report(draw: Draw, record: Record) -> None:
     record["handling_conditions"] = conditions
     day = record["envelope"]["occurred_at"].date()
     ids: list[str] = []
-    for prefix, name in (("p", "people"), ("t", "phones"), ("v", "vehicles"),
-                         ("l", "premises"), ("o", "organisations"), ("a", "accounts")):
+    for prefix, name in (
+        ("p", "people"),
+        ("t", "phones"),
+        ("v", "vehicles"),
+        ("l", "premises"),
+        ("o", "organisations"),
+        ("a", "accounts"),
+    ):
         for i, entity in enumerate(record[name]):
             entity["entity_id"] = f"{prefix}{i}"
             ids.append(entity["entity_id"])
@@ -229,8 +234,15 @@ def _fix_duty_to_notify(draw: Draw, record: Record) -> None:
     record["encounter_month"] = f"{occurred.year:04d}-{occurred.month:02d}"
     record["age_band"] = draw(
         st.sampled_from(
-            ("AGE_18_TO_24", "AGE_25_TO_34", "AGE_35_TO_44", "AGE_45_TO_54", "AGE_55_TO_64",
-             "AGE_65_AND_OVER", "ADULT_AGE_UNKNOWN")
+            (
+                "AGE_18_TO_24",
+                "AGE_25_TO_34",
+                "AGE_35_TO_44",
+                "AGE_45_TO_54",
+                "AGE_55_TO_64",
+                "AGE_65_AND_OVER",
+                "ADULT_AGE_UNKNOWN",
+            )
         )
     )
     if not record["exploitation_types"]:

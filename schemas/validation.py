@@ -117,9 +117,7 @@ def validate(
     from ``version``, the envelope's schema_version, or the latest. Any catalogue name works
     (e.g. a registered projection), but domain rules only run for event schemas.
     """
-    converted, issues = check(
-        record, event_type, version=version, identity=identity, catalogue=catalogue
-    )
+    converted, issues = check(record, event_type, version=version, identity=identity, catalogue=catalogue)
     if issues:
         raise RecordInvalid(issues)
     assert converted is not None
@@ -140,9 +138,7 @@ def validate_many(
     good: list[dict[str, Any]] = []
     issues: list[Issue] = []
     for number, record in enumerate(records, start=1):
-        converted, found = check(
-            record, event_type, identity=f"{label} {number}", catalogue=catalogue
-        )
+        converted, found = check(record, event_type, identity=f"{label} {number}", catalogue=catalogue)
         issues.extend(found)
         if converted is not None:
             good.append(converted)
@@ -178,9 +174,7 @@ def read_jsonl(
         if isinstance(value, json.JSONDecodeError):
             issues.append(Issue(f"line {number}", "", f"not valid JSON: {value.msg}"))
             continue
-        converted, found = check(
-            value, event_type, identity=f"line {number}", catalogue=catalogue
-        )
+        converted, found = check(value, event_type, identity=f"line {number}", catalogue=catalogue)
         issues.extend(found)
         if converted is not None:
             good.append(converted)

@@ -155,8 +155,6 @@ def encode(schema: str | SchemaEntry, record: Mapping[str, Any]) -> bytes:
     return default_codec().encode(schema, record)
 
 
-def decode(
-    data: bytes, *, reader: str | SchemaEntry | None = None
-) -> tuple[SchemaEntry, dict[str, Any]]:
+def decode(data: bytes, *, reader: str | SchemaEntry | None = None) -> tuple[SchemaEntry, dict[str, Any]]:
     """Decode with the default catalogue (see :meth:`Codec.decode`)."""
     return default_codec().decode(data, reader=reader)

@@ -118,8 +118,10 @@ def test_dashboard_page_shows_figures_trends_and_links() -> None:
     assert f'data-kind="phone" data-token="{link["token"]}" data-forces="DORSET,KENT"' in page
     assert '<p data-metric="links" data-value="1">' in page
     assert '<rect data-week="2007-W41" data-value="2"' in page  # both events in the week of 12 Oct
-    assert "api/dashboard" in page and "<script src" not in page and "http://" not in page.replace(
-        'xmlns="http://www.w3.org/2000/svg"', ""
+    assert (
+        "api/dashboard" in page
+        and "<script src" not in page
+        and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     )  # nothing fetched from elsewhere
     assert dashboard.headline_values(summary)["cash_pence"] == 1_234_56
     assert set(dashboard.sections(summary, [])) == set(dashboard.SECTIONS)

@@ -125,8 +125,10 @@ def test_lookup_by_fingerprint_in_every_form(catalogue: Catalogue) -> None:
 
 
 def test_shared_types_are_defined_once_and_identical_everywhere(catalogue: Catalogue) -> None:
-    envelopes = {json.dumps(catalogue.get(n).names["org.pentameter.events.Envelope"],
-                            sort_keys=True) for n in EVENT_TYPES}
+    envelopes = {
+        json.dumps(catalogue.get(n).names["org.pentameter.events.Envelope"], sort_keys=True)
+        for n in EVENT_TYPES
+    }
     assert len(envelopes) == 1
     for name in EVENT_TYPES:
         text = json.dumps(catalogue.get(name).schema)
@@ -247,8 +249,11 @@ def test_register_new_name_version_and_idempotence() -> None:
 
 def test_register_refuses_unknown_marks_and_clashes() -> None:
     cat = Catalogue()
-    bad = {"type": "record", "name": "x.Q", "fields": [
-        {"name": "a", "type": "int", "sensitivity": ["identiy"]}]}
+    bad = {
+        "type": "record",
+        "name": "x.Q",
+        "fields": [{"name": "a", "type": "int", "sensitivity": ["identiy"]}],
+    }
     with pytest.raises(SchemaDefinitionError, match="identiy"):
         cat.register(bad)
     good = {"type": "record", "name": "x.Q", "fields": [{"name": "a", "type": "int"}]}

@@ -44,13 +44,18 @@ def test_check_passes_on_the_real_repository() -> None:
 
 
 def test_check_fails_on_incompatible_change_and_names_the_field(repo: Path) -> None:
-    add_version(repo, "IntelligenceReport", lambda s: s["fields"].append(
-        {"name": "priority", "type": "int", "doc": "Priority 1-5."}))
+    add_version(
+        repo,
+        "IntelligenceReport",
+        lambda s: s["fields"].append({"name": "priority", "type": "int", "doc": "Priority 1-5."}),
+    )
     result = runner.invoke(app, ["check", "--root", str(repo)])
     assert result.exit_code == 1, result.output
     assert "FAIL IntelligenceReport" in result.output
-    assert ("IntelligenceReport v2 vs v1 (BACKWARD): field 'priority' added without a default: "
-            "a v2 reader cannot read v1 data") in result.output
+    assert (
+        "IntelligenceReport v2 vs v1 (BACKWARD): field 'priority' added without a default: "
+        "a v2 reader cannot read v1 data"
+    ) in result.output
     assert "ok   Arrest" in result.output
 
 
@@ -65,8 +70,13 @@ def test_check_fails_when_a_field_is_removed_under_forward(repo: Path) -> None:
 
 
 def test_check_passes_on_compatible_change(repo: Path) -> None:
-    add_version(repo, "IntelligenceReport", lambda s: s["fields"].append(
-        {"name": "priority", "type": ["null", "int"], "default": None, "doc": "Priority 1-5."}))
+    add_version(
+        repo,
+        "IntelligenceReport",
+        lambda s: s["fields"].append(
+            {"name": "priority", "type": ["null", "int"], "default": None, "doc": "Priority 1-5."}
+        ),
+    )
     result = runner.invoke(app, ["check", "--root", str(repo)])
     assert result.exit_code == 0, result.output
     assert "ok   IntelligenceReport (2 versions, FULL_TRANSITIVE)" in result.output
@@ -81,8 +91,9 @@ def test_check_refuses_an_unlisted_version_file(repo: Path) -> None:
 
 def test_check_refuses_unknown_marks_and_missing_docs(repo: Path) -> None:
     def break_it(schema: dict[str, Any]) -> None:
-        schema["fields"].append({"name": "x", "type": ["null", "int"], "default": None,
-                                 "sensitivity": ["secretish"]})
+        schema["fields"].append(
+            {"name": "x", "type": ["null", "int"], "default": None, "sensitivity": ["secretish"]}
+        )
 
     add_version(repo, "Arrest", break_it)
     result = runner.invoke(app, ["check", "--root", str(repo)])
@@ -92,8 +103,11 @@ def test_check_refuses_unknown_marks_and_missing_docs(repo: Path) -> None:
 
 
 def test_check_refuses_a_typo_in_catalogue_yaml(repo: Path) -> None:
-    text = (repo / "catalogue.yaml").read_text().replace(
-        "compatibility: FULL_TRANSITIVE", "compatibilty: FULL_TRANSITIVE", 1)
+    text = (
+        (repo / "catalogue.yaml")
+        .read_text()
+        .replace("compatibility: FULL_TRANSITIVE", "compatibilty: FULL_TRANSITIVE", 1)
+    )
     (repo / "catalogue.yaml").write_text(text)
     result = runner.invoke(app, ["check", "--root", str(repo)])
     assert result.exit_code == 2

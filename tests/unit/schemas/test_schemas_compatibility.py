@@ -45,8 +45,7 @@ ENUM = {"type": "enum", "name": "ns.E", "symbols": ["A", "B", "C"]}
     [
         # fields
         (rec(f("a", "int")), rec(f("a", "int")), []),
-        (rec(f("a", "int"), f("b", "string")), rec(f("a", "int")),
-         [("b", "reader_field_missing_default")]),
+        (rec(f("a", "int"), f("b", "string")), rec(f("a", "int")), [("b", "reader_field_missing_default")]),
         (rec(f("a", "int"), f("b", "string", default="x")), rec(f("a", "int")), []),
         (rec(f("a", "int")), rec(f("a", "int"), f("gone", "string")), []),
         (rec(f("new", "int", aliases=["old"])), rec(f("old", "int")), []),
@@ -60,38 +59,40 @@ ENUM = {"type": "enum", "name": "ns.E", "symbols": ["A", "B", "C"]}
         (rec(f("a", "string")), rec(f("a", "int")), [("a", "type_mismatch")]),
         # enums
         (rec(f("e", ENUM)), rec(f("e", {**ENUM, "symbols": ["A", "B"]})), []),
-        (rec(f("e", {**ENUM, "symbols": ["A", "B"]})), rec(f("e", ENUM)),
-         [("e", "missing_enum_symbols")]),
+        (rec(f("e", {**ENUM, "symbols": ["A", "B"]})), rec(f("e", ENUM)), [("e", "missing_enum_symbols")]),
         (rec(f("e", {**ENUM, "symbols": ["A", "B"], "default": "A"})), rec(f("e", ENUM)), []),
         # unions
         (rec(f("a", ["null", "string"])), rec(f("a", "string")), []),
-        (rec(f("a", "string")), rec(f("a", ["null", "string"])),
-         [("a", "missing_union_branch")]),
+        (rec(f("a", "string")), rec(f("a", ["null", "string"])), [("a", "missing_union_branch")]),
         (rec(f("a", ["null", "long"])), rec(f("a", ["null", "int"])), []),
-        (rec(f("a", ["null", "string"])), rec(f("a", ["null", "int"])),
-         [("a", "missing_union_branch")]),
+        (rec(f("a", ["null", "string"])), rec(f("a", ["null", "int"])), [("a", "missing_union_branch")]),
         # nested records, arrays and maps
-        (rec(f("p", {"type": "array", "items": rec(f("age", "int"), name="ns.P")})),
-         rec(f("p", {"type": "array", "items": rec(f("age", "long"), name="ns.P")})),
-         [("p[].age", "type_mismatch")]),
-        (rec(f("m", {"type": "map", "values": "long"})),
-         rec(f("m", {"type": "map", "values": "int"})), []),
-        (rec(f("m", {"type": "map", "values": "int"})),
-         rec(f("m", {"type": "map", "values": "string"})), [("m{}", "type_mismatch")]),
-        (rec(f("n", ["null", rec(f("x", "int"), f("y", "int"), name="ns.N")], default=None)),
-         rec(f("n", ["null", rec(f("x", "int"), name="ns.N")], default=None)),
-         [("n.y", "reader_field_missing_default")]),
+        (
+            rec(f("p", {"type": "array", "items": rec(f("age", "int"), name="ns.P")})),
+            rec(f("p", {"type": "array", "items": rec(f("age", "long"), name="ns.P")})),
+            [("p[].age", "type_mismatch")],
+        ),
+        (rec(f("m", {"type": "map", "values": "long"})), rec(f("m", {"type": "map", "values": "int"})), []),
+        (
+            rec(f("m", {"type": "map", "values": "int"})),
+            rec(f("m", {"type": "map", "values": "string"})),
+            [("m{}", "type_mismatch")],
+        ),
+        (
+            rec(f("n", ["null", rec(f("x", "int"), f("y", "int"), name="ns.N")], default=None)),
+            rec(f("n", ["null", rec(f("x", "int"), name="ns.N")], default=None)),
+            [("n.y", "reader_field_missing_default")],
+        ),
         # fixed and names
-        (rec(f("h", {"type": "fixed", "name": "ns.H", "size": 16})),
-         rec(f("h", {"type": "fixed", "name": "ns.H", "size": 8})),
-         [("h", "fixed_size_mismatch")]),
-        (rec(f("a", "int"), name="ns.New"), rec(f("a", "int"), name="ns.Old"),
-         [("", "name_mismatch")]),
-        (rec(f("a", "int"), name="ns.New", aliases=["ns.Old"]), rec(f("a", "int"), name="ns.Old"),
-         []),
+        (
+            rec(f("h", {"type": "fixed", "name": "ns.H", "size": 16})),
+            rec(f("h", {"type": "fixed", "name": "ns.H", "size": 8})),
+            [("h", "fixed_size_mismatch")],
+        ),
+        (rec(f("a", "int"), name="ns.New"), rec(f("a", "int"), name="ns.Old"), [("", "name_mismatch")]),
+        (rec(f("a", "int"), name="ns.New", aliases=["ns.Old"]), rec(f("a", "int"), name="ns.Old"), []),
         (rec(f("a", "int")), rec(f("a", "string")), [("a", "type_mismatch")]),
-        (rec(f("a", {"type": "array", "items": "int"})), rec(f("a", "int")),
-         [("a", "type_mismatch")]),
+        (rec(f("a", {"type": "array", "items": "int"})), rec(f("a", "int")), [("a", "type_mismatch")]),
     ],
 )
 def test_reader_writer_rules(reader: Any, writer: Any, expected: list[tuple[str, str]]) -> None:
@@ -134,10 +135,13 @@ def test_recursive_types_terminate() -> None:
 
 
 V1 = rec(f("envelope", "string"), name="ns.IntelligenceReport")
-V2 = rec(f("envelope", "string"), f("tlp", ["null", "string"], default=None),
-         name="ns.IntelligenceReport")
-V3 = rec(f("envelope", "string"), f("tlp", ["null", "string"], default=None),
-         f("narrative", "string"), name="ns.IntelligenceReport")
+V2 = rec(f("envelope", "string"), f("tlp", ["null", "string"], default=None), name="ns.IntelligenceReport")
+V3 = rec(
+    f("envelope", "string"),
+    f("tlp", ["null", "string"], default=None),
+    f("narrative", "string"),
+    name="ns.IntelligenceReport",
+)
 
 
 def test_finding_message_names_versions_field_and_direction() -> None:
@@ -189,9 +193,7 @@ def test_transitive_checks_all_earlier_versions() -> None:
     ]
     assert not check_history("S", forward, Mode.FORWARD)
     found = check_history("S", forward, Mode.FORWARD_TRANSITIVE)
-    assert [(x.new_version, x.old_version, x.direction, x.path) for x in found] == [
-        (3, 1, "FORWARD", "a")
-    ]
+    assert [(x.new_version, x.old_version, x.direction, x.path) for x in found] == [(3, 1, "FORWARD", "a")]
     assert check_history("S", forward, Mode.FULL_TRANSITIVE)
     assert not check_history("S", forward, Mode.FULL)
 

@@ -49,8 +49,11 @@ def test_later_messages_win_and_tombstones_remove() -> None:
 
 def test_apply_message_adds_projections_live() -> None:
     source = load_catalogue()
-    projection = {"type": "record", "name": "p.ArrestForCps", "fields": [
-        {"name": "offences_count", "type": "int", "doc": "How many offences."}]}
+    projection = {
+        "type": "record",
+        "name": "p.ArrestForCps",
+        "fields": [{"name": "offences_count", "type": "int", "doc": "How many offences."}],
+    }
     entry = source.register(projection, name="Arrest@cps")
     partner = Catalogue()
     key, value = entry_message(entry)

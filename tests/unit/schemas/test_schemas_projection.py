@@ -13,8 +13,14 @@ def test_projection_keeps_only_the_agreed_paths() -> None:
     source = cat.get("IntelligenceReport")
     schema = project(
         source,
-        ["envelope", "exploitation_types", "people[].role", "people[].age",
-         "premises[].force_area", "premises[].premises_type"],
+        [
+            "envelope",
+            "exploitation_types",
+            "people[].role",
+            "people[].age",
+            "premises[].force_area",
+            "premises[].premises_type",
+        ],
         name="IntelligenceReportForNgo",
         namespace="org.pentameter.projections.ngo",
         optional=["people[].age"],
@@ -22,8 +28,13 @@ def test_projection_keeps_only_the_agreed_paths() -> None:
     entry = cat.register(schema, name="IntelligenceReport@ngo")
     paths = [f.path for f in entry.leaf_fields]
     assert paths[:11] == [f.path for f in source.leaf_fields[:11]]  # whole envelope
-    assert paths[11:] == ["exploitation_types", "people[].role", "people[].age",
-                          "premises[].premises_type", "premises[].force_area"]
+    assert paths[11:] == [
+        "exploitation_types",
+        "people[].role",
+        "people[].age",
+        "premises[].premises_type",
+        "premises[].force_area",
+    ]
     assert entry.field("people[].age").nullable
     assert entry.full_name == "org.pentameter.projections.ngo.IntelligenceReportForNgo"
     assert entry.schema["projected_from"]["fingerprint"] == source.fingerprint_hex
@@ -38,12 +49,23 @@ def test_projection_keeps_only_the_agreed_paths() -> None:
 def test_projected_records_encode_and_decode() -> None:
     cat = load_catalogue()
     source = cat.get("AssetSeizure")
-    schema = project(source, ["envelope.event_id", "kind", "amount_pence", "subject.role"],
-                     name="AssetSeizureForCps", namespace="org.pentameter.projections.cps")
+    schema = project(
+        source,
+        ["envelope.event_id", "kind", "amount_pence", "subject.role"],
+        name="AssetSeizureForCps",
+        namespace="org.pentameter.projections.cps",
+    )
     entry = cat.register(schema, name="AssetSeizure@cps")
     record = validate(
-        {"envelope": {"event_id": "7f1c6a8e-0000-4000-8000-000000000008"}, "kind": "CASH_SEIZURE",
-         "amount_pence": 100, "subject": {"role": "SUSPECT"}}, "AssetSeizure@cps", catalogue=cat)
+        {
+            "envelope": {"event_id": "7f1c6a8e-0000-4000-8000-000000000008"},
+            "kind": "CASH_SEIZURE",
+            "amount_pence": 100,
+            "subject": {"role": "SUSPECT"},
+        },
+        "AssetSeizure@cps",
+        catalogue=cat,
+    )
     codec = Codec(cat)
     decoded_entry, decoded = codec.decode(codec.encode(entry, record))
     assert decoded_entry is entry and decoded == record
@@ -51,8 +73,7 @@ def test_projected_records_encode_and_decode() -> None:
 
 def test_same_type_projected_differently_gets_distinct_names() -> None:
     source = load_catalogue().get("AssetSeizure")
-    schema = project(source, ["account.role", "subject.name", "subject.role"],
-                     name="P", namespace="p")
+    schema = project(source, ["account.role", "subject.name", "subject.role"], name="P", namespace="p")
     account = schema["fields"][0]["type"][1]
     subject = schema["fields"][1]["type"][1]
     assert account["name"] == "p.Account" and subject["name"] == "p.Person"

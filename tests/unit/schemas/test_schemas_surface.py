@@ -11,16 +11,54 @@ import schemas
 from schemas import exceptions
 
 EXPECTED_ALL = [
-    "ALL_MARKS", "MARK_DOCS", "Catalogue", "CatalogueError", "CatalogueFileError", "Codec",
-    "CompatibilityMode", "ConditionalMarks", "FieldInfo", "Finding", "FingerprintMismatch",
-    "GovernanceMessageError", "Incompatibility", "IncompatibleReader", "IncompatibleSchema",
-    "Issue", "Mark", "NotSingleObjectEncoded", "RecordInvalid", "SchemaDefinitionError",
-    "SchemaEntry", "SchemasError", "UndecodableBody", "UnencodableRecord", "UnknownFieldPath",
-    "UnknownFingerprint", "UnknownSchema", "WireError", "apply_message", "can_read",
-    "catalogue_from_messages", "catalogue_messages", "check_history", "check_new_version",
-    "decode", "default_catalogue", "encode", "entry_message", "fingerprint_bytes",
-    "load_catalogue", "project", "read_fingerprint", "read_jsonl",
-    "reader_writer_incompatibilities", "sample", "to_json", "validate", "validate_many",
+    "ALL_MARKS",
+    "MARK_DOCS",
+    "Catalogue",
+    "CatalogueError",
+    "CatalogueFileError",
+    "Codec",
+    "CompatibilityMode",
+    "ConditionalMarks",
+    "FieldInfo",
+    "Finding",
+    "FingerprintMismatch",
+    "GovernanceMessageError",
+    "Incompatibility",
+    "IncompatibleReader",
+    "IncompatibleSchema",
+    "Issue",
+    "Mark",
+    "NotSingleObjectEncoded",
+    "RecordInvalid",
+    "SchemaDefinitionError",
+    "SchemaEntry",
+    "SchemasError",
+    "UndecodableBody",
+    "UnencodableRecord",
+    "UnknownFieldPath",
+    "UnknownFingerprint",
+    "UnknownSchema",
+    "WireError",
+    "apply_message",
+    "can_read",
+    "catalogue_from_messages",
+    "catalogue_messages",
+    "check_history",
+    "check_new_version",
+    "decode",
+    "default_catalogue",
+    "encode",
+    "entry_message",
+    "fingerprint_bytes",
+    "load_catalogue",
+    "project",
+    "read_fingerprint",
+    "read_jsonl",
+    "reader_writer_incompatibilities",
+    "sample",
+    "to_json",
+    "validate",
+    "validate_many",
 ]
 
 
@@ -32,7 +70,8 @@ def test_public_surface_is_pinned() -> None:
 
 def test_every_exception_derives_from_the_one_base() -> None:
     errors = [
-        obj for obj in vars(exceptions).values()
+        obj
+        for obj in vars(exceptions).values()
         if isinstance(obj, type) and issubclass(obj, Exception) and obj.__module__ == exceptions.__name__
     ]
     assert len(errors) == 16
@@ -55,8 +94,10 @@ def test_package_imports_no_other_pentameter_package() -> None:
                 names = [node.module]
             for name in names:
                 assert name.split(".")[0] not in forbidden, f"{path.name} imports {name}"
-    code = ("import sys, schemas, schemas.cli; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "{'producers','consumers','policies','infra','pentameter','hypothesis'}))")
+    code = (
+        "import sys, schemas, schemas.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'producers','consumers','policies','infra','pentameter','hypothesis'}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

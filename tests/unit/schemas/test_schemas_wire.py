@@ -54,7 +54,7 @@ def test_encode_with_an_entry_or_name_gives_same_bytes() -> None:
     assert CODEC.encode(entry, record) == CODEC.encode("PremisesVisit", record)
 
 
-@pytest.mark.parametrize("data", [b"", b"\xc3", b"\x00\x01" + bytes(20), b"{\"json\": 1}"])
+@pytest.mark.parametrize("data", [b"", b"\xc3", b"\x00\x01" + bytes(20), b'{"json": 1}'])
 def test_not_single_object_encoded(data: bytes) -> None:
     with pytest.raises(NotSingleObjectEncoded, match="c301"):
         CODEC.decode(data)
