@@ -28,8 +28,9 @@ broker_app = typer.Typer(
 console = Console(stderr=True)
 
 _SECURE_HELP = (
-    "The secure cluster (SASL SCRAM-SHA-512, ACLs, deny by default) on PENTAMETER_SECURE_BROKER_PORT "
-    "(default 9192), state in $PENTAMETER_HOME/broker-secure; it runs beside the plain one."
+    "The secure cluster (SASL SCRAM-SHA-512 or mutual TLS, ACLs, deny by default) on "
+    "PENTAMETER_SECURE_BROKER_PORT (default 9192), state in $PENTAMETER_HOME/broker-secure; it runs "
+    "beside the plain one."
 )
 
 
@@ -50,8 +51,9 @@ def up(
 
     The first run fetches Apache Kafka jars with Maven into $PENTAMETER_HOME/kafka (git-ignored)
     and formats KRaft storage; later runs reuse both. With --secure, clients must authenticate
-    (`pentameter creds show PRINCIPAL`) and need ACLs (`pentameter acls apply`); the listener is
-    SASL_PLAINTEXT on loopback (authenticated, not encrypted).
+    (`pentameter creds show PRINCIPAL`, or `--tls` for a client certificate) and need ACLs
+    (`pentameter acls apply`); each node has a SASL_PLAINTEXT listener on loopback (authenticated,
+    not encrypted) and an SSL listener requiring a client certificate from the cluster's own CA.
     """
     if nodes not in (1, 3):
         raise typer.BadParameter("must be 1 or 3", param_hint="--nodes")
@@ -64,6 +66,9 @@ def up(
         f"[green]Kafka {cluster.running_version() or KAFKA_VERSION} up[/]: {len(info.brokers)} broker(s), "
         f"cluster {info.cluster_id}, bootstrap {cluster.bootstrap_servers()}"
     )
+    if secure:
+        tls = cluster.tls_bootstrap_servers()
+        console.print(f"mutual TLS: {tls} (client settings: `pentameter creds show PRINCIPAL --tls`)")
 
 
 @broker_app.command()
@@ -118,6 +123,8 @@ def status(
         "kafka_version": version or "unknown (not started by this tool)",
         "managed_locally": not settings.bootstrap_servers,
     }
+    if secure and not settings.bootstrap_servers:
+        report["tls_bootstrap"] = cluster.tls_bootstrap_servers()
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -131,6 +138,8 @@ def status(
         table.add_row(str(b.node_id), b.address, "yes" if b.reachable else "[red]no[/]", role)
     Console().print(table)
     Console().print(f"{len(info.brokers)} broker(s) at {bootstrap}")
+    if "tls_bootstrap" in report:
+        Console().print(f"mutual TLS at {report['tls_bootstrap']}")
 
 
 @broker_app.command()

@@ -35,7 +35,9 @@ app = typer.Typer(
         "Pentameter: agencies publish schema-validated intelligence and victim-referral events to "
         "Kafka; a policy-enforcing router releases to each partner only what its data-sharing "
         "agreement allows. Environment: KAFKA_BOOTSTRAP_SERVERS (use an existing cluster), "
-        "PENTAMETER_HOME (state directory, default .pentameter/)."
+        "PENTAMETER_HOME (state directory, default .pentameter/), PENTAMETER_PRINCIPAL (connect to "
+        "the secure cluster as this principal) with PENTAMETER_AUTH=scram|tls (password or client "
+        "certificate), PENTAMETER_TOPIC_PREFIX (a namespace on a shared cluster)."
     ),
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,

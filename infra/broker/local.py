@@ -144,8 +144,11 @@ class LocalCluster:
         if not self.secure:
             raise CredentialError("mutual TLS is only on the secure cluster (`broker up --secure`)")
         files = self.tls.ensure_client(principal)
-        bootstrap = ",".join(n.tls_bootstrap for n in self._planned())
-        return tls_client_config(bootstrap, files.ca, files.certificate, files.key)
+        return tls_client_config(self.tls_bootstrap_servers(), files.ca, files.certificate, files.key)
+
+    def tls_bootstrap_servers(self) -> str:
+        """Comma-separated mutual-TLS addresses of the recorded secure nodes."""
+        return ",".join(n.tls_bootstrap for n in self._planned())
 
     def _probe_extra(self) -> dict[str, str] | None:
         """What readiness probes add to authenticate (the operator on the secure cluster)."""
@@ -212,6 +215,7 @@ class LocalCluster:
             shutil.rmtree(self.root)
             shape = None
         if shape is not None and all(s.running for s in states):
+            self._refuse_outdated(states)
             progress("already up")
             return self.wait_ready(len(states), timeout)
 
@@ -253,6 +257,18 @@ class LocalCluster:
             self._start(java, libs, spec)
         progress("waiting for every broker to answer")
         return self.wait_ready(node_count, timeout)
+
+    def _refuse_outdated(self, states: list[NodeState]) -> None:
+        """A running secure node started before it had a TLS listener cannot serve certificates."""
+        if not self.secure:
+            return
+        for state in states:
+            config = state.spec.config_file.read_text() if state.spec.config_file.exists() else ""
+            if state.spec.tls_port is not None and f":{state.spec.tls_port}" not in config:
+                raise ClusterMismatch(
+                    f"the running secure node {state.spec.node_id} has no mutual-TLS listener (started by "
+                    "an earlier version); run `pentameter broker down --secure`, then `broker up --secure`"
+                )
 
     def _write_config(self, spec: NodeSpec, specs: list[NodeSpec]) -> None:
         spec.directory.mkdir(parents=True, exist_ok=True)

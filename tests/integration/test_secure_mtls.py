@@ -235,3 +235,32 @@ def test_revoked_partner_certificate_is_refused_and_its_files_are_gone(
     assert again.exit_code == 0 and "already revoked" in again.output
     refused = CliRunner().invoke(app, ["creds", "show", principal, "--tls"])
     assert refused.exit_code == 2 and "revoked" in refused.output
+
+
+def test_broker_up_and_status_give_the_mutual_tls_addresses(secure: Secure) -> None:
+    cluster = LocalCluster(secure.runtime.settings, secure=True)
+    tls = cluster.tls_bootstrap_servers()
+    assert tls and tls != cluster.bootstrap_servers()
+    again = CliRunner().invoke(app, ["broker", "up", "--secure"])
+    assert again.exit_code == 0, again.output
+    assert f"mutual TLS: {tls}" in again.output
+    status = CliRunner().invoke(app, ["broker", "status", "--secure", "--json"])
+    assert status.exit_code == 0, status.output
+    report = json.loads(status.stdout)
+    assert report["up"] and report["tls_bootstrap"] == tls
+    assert _connect_errors(secure.tls("operator")) is None, "the advertised TLS address answers"
+
+
+def test_a_running_secure_node_without_a_tls_listener_is_named_not_reused(secure: Secure) -> None:
+    cluster = LocalCluster(secure.runtime.settings, secure=True)
+    config = cluster.nodes()[0].spec.config_file
+    original = config.read_text()
+    older = "\n".join(line for line in original.splitlines() if "ssl" not in line.lower())
+    try:
+        config.write_text(older)  # what an earlier version wrote; the running node keeps its own
+        result = CliRunner().invoke(app, ["broker", "up", "--secure"])
+        assert result.exit_code == 2
+        assert "no mutual-TLS listener" in result.output and "broker down --secure" in result.output
+    finally:
+        config.write_text(original)
+    assert CliRunner().invoke(app, ["broker", "up", "--secure"]).exit_code == 0
