@@ -9,6 +9,14 @@ import pytest
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from tests.support.kafka import any_kafka
+from tests.support.orphans import sweep
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop private test clusters whose test process died hard in an earlier session."""
+    killed = sweep()
+    if killed:
+        print(f"stopped {len(killed)} Kafka node(s) left by a test process that died: pids {killed}")
 
 
 @pytest.fixture(scope="session")

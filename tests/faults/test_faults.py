@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from infra.ports import free_port_range
 from pentameter.cli import app
 from pentameter.faults import FAULTS, STALL_EXIT, FaultLab, FaultResult, FaultRun, fault_table
+from tests.support.orphans import claim
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 EVENTS = 600
@@ -36,8 +37,10 @@ def results() -> Iterator[list[FaultResult]]:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultLab]:
     started = time.monotonic()
+    workdir = tmp_path_factory.mktemp("faults")
+    claim(workdir)
     with FaultLab(
-        tmp_path_factory.mktemp("faults"),
+        workdir,
         base_port=free_port_range(6, first=29300),
         on_progress=lambda line: print(f"[{time.monotonic() - started:6.1f}s] {line}", file=sys.stderr),
     ) as running:

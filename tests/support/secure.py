@@ -9,6 +9,7 @@ import pytest
 
 from infra.ports import free_port_range
 from infra.settings import Settings, load_settings
+from tests.support.orphans import claim
 
 OUTER_VARIABLES = (
     "KAFKA_BOOTSTRAP_SERVERS",
@@ -23,6 +24,7 @@ PORTS_PER_NODE = 3
 def private_secure_settings(mp: pytest.MonkeyPatch, home: Path, first_port: int, nodes: int = 1) -> Settings:
     """Point every setting at ``home`` and free ports for ``nodes`` from ``first_port``; the settings."""
     cache = load_settings().kafka_cache
+    claim(home)  # a test process that dies hard leaves this cluster to the next session's sweep
     mp.setenv("PENTAMETER_KAFKA_CACHE", str(cache))
     mp.setenv("PENTAMETER_HOME", str(home))
     mp.setenv("PENTAMETER_SECURE_BROKER_PORT", str(free_port_range(PORTS_PER_NODE * nodes, first=first_port)))
