@@ -23,12 +23,15 @@ transactional ids), so they live here, above ``infra``:
 
 ``apply`` also creates the SCRAM credential of every principal that has none yet (the password is
 generated into the secure broker's 0600 credential store) and removes every ACL on the cluster
-that this derivation does not grant.
+that this derivation does not grant. With a topic prefix (``PENTAMETER_TOPIC_PREFIX``, several
+deployments sharing one cluster) it removes only ACLs on resources named with that prefix, so
+deployments do not remove each other's grants; the deployment without a prefix owns them all.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import typer
@@ -129,9 +132,18 @@ def operator_admin(settings: Settings) -> AdminClient:
     return AdminClient({**principal_config(OPERATOR_PRINCIPAL, settings), "socket.timeout.ms": "10000"})
 
 
+def managed(actual: Iterable[Acl], desired: set[Acl], prefix: str) -> set[Acl]:
+    """The cluster's ACLs this deployment answers for: all of them without a topic prefix; with one,
+    those on resources named with the prefix (another prefix's deployment answers for its own), and
+    any it wants that exist already (shared ones such as reader groups)."""
+    return {a for a in actual if not prefix or a.resource_name.startswith(prefix) or a in desired}
+
+
 def compute_plan(runtime: Runtime, admin: AdminClient) -> AclPlan:
     """The difference between the derived ACLs (and SCRAM users) and the cluster's."""
-    return diff(desired_acls(runtime), actual_acls(admin), principals(runtime), existing_scram_users(admin))
+    desired = desired_acls(runtime)
+    actual = managed(actual_acls(admin), desired, runtime.settings.topic_prefix)
+    return diff(desired, actual, principals(runtime), existing_scram_users(admin))
 
 
 def plan_report(plan: AclPlan) -> dict[str, Any]:

@@ -214,6 +214,28 @@ def test_acls_plan_is_empty_after_apply_and_stray_grants_are_removed(secure: Sec
     assert again.exit_code == 0 and "no difference" in again.stdout
 
 
+def test_a_prefixed_deployment_plans_only_its_own_grants(
+    secure: Secure, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two deployments on one cluster: one with a topic prefix must not remove the other's ACLs."""
+    (partner_a, _), (_, topic_b) = _partners(secure.runtime)
+    stray = Acl(f"User:{partner_principal(partner_a)}", "TOPIC", "LITERAL", f"other.{topic_b}", "READ")
+    apply_plan(AdminClient(secure.config("operator")), AclPlan(create=(stray,), delete=()), {})
+    try:
+        monkeypatch.setenv("PENTAMETER_TOPIC_PREFIX", "other.")
+        planned = CliRunner().invoke(secure.app, ["acls", "plan", "--json"])
+        assert planned.exit_code == 2, planned.output
+        report = json.loads(planned.stdout)
+        assert report["delete"] == [stray.describe()], "only its own stray grant, none of the unprefixed"
+        assert report["create"] and all(" other." in line for line in report["create"])
+        assert report["new_users"] == []
+    finally:
+        monkeypatch.delenv("PENTAMETER_TOPIC_PREFIX")
+        apply_plan(AdminClient(secure.config("operator")), AclPlan(create=(), delete=(stray,)), {})
+    unprefixed = CliRunner().invoke(secure.app, ["acls", "plan", "--json"])
+    assert json.loads(unprefixed.stdout) == {"create": [], "delete": [], "new_users": []}
+
+
 def test_creds_show_and_the_secrets_stay_private(secure: Secure) -> None:
     result = CliRunner().invoke(secure.app, ["creds", "show", "router"])
     assert result.exit_code == 0, result.output
