@@ -18,13 +18,12 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 from typer.testing import CliRunner
 
-from consumers.runtime import Runtime, build_runtime
+from consumers.runtime import Runtime
 from infra.acls import Acl, AclPlan, apply_plan
 from infra.broker.local import LocalCluster
 from infra.connection import principal_config
-from infra.topics import ensure_topics
 from pentameter.acls_cli import acls_app, agency_principal, creds_app, partner_principal
-from tests.support.secure import private_secure_settings
+from tests.support.secure import granted_secure_cluster
 
 pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
 
@@ -50,20 +49,8 @@ class Secure:
 @pytest.fixture(scope="module")
 def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secure]:
     home = tmp_path_factory.mktemp("secure-home")
-    with pytest.MonkeyPatch.context() as mp:
-        settings = private_secure_settings(mp, home, first_port=29200)
-        cluster = LocalCluster(settings, secure=True)
-        try:
-            cluster.up(1, timeout=90)
-            runtime = build_runtime(settings)
-            admin = AdminClient(principal_config("operator", settings))
-            ensure_topics(admin, runtime.topic_specs())
-            app = _cli()
-            result = CliRunner().invoke(app, ["acls", "apply"])
-            assert result.exit_code == 0, result.output
-            yield Secure(cluster, runtime, home, app)
-        finally:
-            cluster.down(wipe=True)
+    with granted_secure_cluster(home, first_port=29200) as (cluster, runtime):
+        yield Secure(cluster, runtime, home, _cli())
 
 
 def _partners(runtime: Runtime) -> tuple[tuple[str, str], tuple[str, str]]:

@@ -16,16 +16,14 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 from typer.testing import CliRunner
 
-from consumers.cli import prepare
 from consumers.partner import partner_group
-from consumers.runtime import Runtime, build_runtime
+from consumers.runtime import Runtime
 from infra.broker.local import LocalCluster
 from infra.connection import client_config, principal_config
 from infra.tls import ClusterTls
 from pentameter.acls_cli import agency_principal, partner_principal
 from pentameter.cli import app
-from pentameter.demo import wait_for_grants
-from tests.support.secure import private_secure_settings
+from tests.support.secure import granted_secure_cluster
 
 pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
 
@@ -49,19 +47,8 @@ class Secure:
 @pytest.fixture(scope="module")
 def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secure]:
     home = tmp_path_factory.mktemp("secure-mtls")
-    with pytest.MonkeyPatch.context() as mp:
-        settings = private_secure_settings(mp, home, first_port=29500)
-        cluster = LocalCluster(settings, secure=True)
-        try:
-            cluster.up(1, timeout=90)
-            runtime = build_runtime(settings).as_principal(principal_config("operator", settings))
-            prepare(runtime)
-            result = CliRunner().invoke(app, ["acls", "apply"])
-            assert result.exit_code == 0, result.output
-            wait_for_grants(runtime, lambda principal: principal_config(principal, settings, tls=True))
-            yield Secure(cluster, runtime, home)
-        finally:
-            cluster.down(wipe=True)
+    with granted_secure_cluster(home, first_port=29500, tls=True) as (cluster, runtime):
+        yield Secure(cluster, runtime, home)
 
 
 def _produce(config: dict[str, Any], topic: str, value: bytes) -> KafkaError | None:

@@ -20,7 +20,7 @@ from confluent_kafka.admin import AdminClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
-from consumers.cli import partner_reader, prepare
+from consumers.cli import partner_reader
 from consumers.deadletter import read_rejection
 from consumers.ledger import verify_entries
 from consumers.partner import PartnerRecord, partner_group
@@ -34,14 +34,13 @@ from infra.connection import principal_config
 from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC, GOVERNANCE_TOPIC
 from pentameter.acls_cli import agency_principal, partner_principal
 from pentameter.cli import app
-from pentameter.demo import wait_for_grants
 from producers.agencies import ingress_topic
 from producers.publisher import AgencyPublisher
 from schemas.provenance import Signer
 from schemas.samples import sample
 from schemas.validation import validate
 from schemas.wire import Codec
-from tests.support.secure import private_secure_settings
+from tests.support.secure import granted_secure_cluster
 
 pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
 
@@ -65,19 +64,8 @@ class Secure:
 @pytest.fixture(scope="module")
 def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secure]:
     home = tmp_path_factory.mktemp("secure-revocation")
-    with pytest.MonkeyPatch.context() as mp:
-        settings = private_secure_settings(mp, home, first_port=29300)
-        cluster = LocalCluster(settings, secure=True)
-        try:
-            cluster.up(1, timeout=90)
-            runtime = build_runtime(settings).as_principal(principal_config("operator", settings))
-            prepare(runtime)
-            result = CliRunner().invoke(app, ["acls", "apply"])
-            assert result.exit_code == 0, result.output
-            wait_for_grants(runtime, lambda principal: principal_config(principal, settings))
-            yield Secure(cluster, runtime, home)
-        finally:
-            cluster.down(wipe=True)
+    with granted_secure_cluster(home, first_port=29300) as (cluster, runtime):
+        yield Secure(cluster, runtime, home)
 
 
 def _encounter() -> dict[str, Any]:

@@ -1,14 +1,23 @@
-"""A private secure cluster's environment for a test module: its own state directory, free ports,
-the shared jar cache, and none of the outer run's cluster, principal or topic prefix."""
+"""A private secure cluster for a test module: its own state directory, free ports, the shared jar
+cache, and none of the outer run's cluster, principal or topic prefix; ready with topics and ACLs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from consumers.cli import prepare
+from consumers.runtime import Runtime, build_runtime
+from infra.broker.local import LocalCluster
+from infra.connection import principal_config
 from infra.ports import free_port_range
 from infra.settings import Settings, load_settings
+from pentameter.cli import app
+from pentameter.demo import wait_for_grants
 from tests.support.orphans import claim
 
 OUTER_VARIABLES = (
@@ -32,3 +41,25 @@ def private_secure_settings(mp: pytest.MonkeyPatch, home: Path, first_port: int,
     for name in OUTER_VARIABLES:
         mp.delenv(name, raising=False)
     return load_settings()
+
+
+@contextmanager
+def granted_secure_cluster(
+    home: Path, first_port: int, tls: bool = False
+) -> Iterator[tuple[LocalCluster, Runtime]]:
+    """A private one-node secure cluster with the system's topics and the registry's ACLs applied,
+    once the broker enforces them (checked over mutual TLS with ``tls``); the cluster and the
+    operator's runtime. The environment stays pointed at it until the cluster is stopped and wiped."""
+    with pytest.MonkeyPatch.context() as mp:
+        settings = private_secure_settings(mp, home, first_port)
+        cluster = LocalCluster(settings, secure=True)
+        try:
+            cluster.up(1, timeout=90)
+            runtime = build_runtime(settings).as_principal(principal_config("operator", settings))
+            prepare(runtime)
+            applied = CliRunner().invoke(app, ["acls", "apply"])
+            assert applied.exit_code == 0, applied.output
+            wait_for_grants(runtime, lambda principal: principal_config(principal, settings, tls=tls))
+            yield cluster, runtime
+        finally:
+            cluster.down(wipe=True)
