@@ -23,7 +23,7 @@ from infra.acls import Acl, AclPlan, apply_plan
 from infra.broker.local import LocalCluster
 from infra.connection import principal_config
 from pentameter.acls_cli import acls_app, agency_principal, creds_app, partner_principal
-from tests.support.secure import granted_secure_cluster
+from tests.support.secure import granted_secure_cluster, produce_one
 
 pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
 
@@ -67,15 +67,6 @@ def _first_error(consumer: Consumer, seconds: float = 20.0) -> KafkaError | None
     return None
 
 
-def _produce(config: dict[str, Any], topic: str, value: bytes) -> KafkaError | None:
-    outcome: list[KafkaError | None] = []
-    producer = Producer({**config, "enable.idempotence": True, "acks": "all", "message.timeout.ms": 15000})
-    producer.produce(topic, value=value, on_delivery=lambda err, _msg: outcome.append(err))
-    producer.flush(20)
-    assert outcome, "no delivery report"
-    return outcome[0]
-
-
 def test_partner_cannot_read_another_partners_topic(secure: Secure) -> None:
     (partner_a, _), (_, topic_b) = _partners(secure.runtime)
     consumer = Consumer(
@@ -114,14 +105,14 @@ def test_partner_cannot_use_another_partners_group(secure: Secure) -> None:
 def test_agency_cannot_write_a_partner_topic(secure: Secure) -> None:
     agency = sorted(set(secure.runtime.ingress_topics.values()))[0]
     (_, partner_topic), _ = _partners(secure.runtime)
-    error = _produce(secure.config(agency_principal(agency)), partner_topic, b"forged")
+    error = produce_one(secure.config(agency_principal(agency)), partner_topic, b"forged")
     assert error is not None and error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
 
 
 def test_agency_cannot_write_another_agencys_ingress(secure: Secure) -> None:
     topics = sorted(secure.runtime.ingress_topics.items())
     (_, agency_a), (topic_b, _) = topics[0], topics[1]
-    error = _produce(secure.config(agency_principal(agency_a)), topic_b, b"forged")
+    error = produce_one(secure.config(agency_principal(agency_a)), topic_b, b"forged")
     assert error is not None and error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED
 
 
@@ -137,11 +128,11 @@ def test_wrong_password_is_refused(secure: Secure) -> None:
 
 def test_agency_writes_its_ingress_and_partner_reads_its_topic(secure: Secure) -> None:
     ingress, agency = sorted(secure.runtime.ingress_topics.items())[0]
-    assert _produce(secure.config(agency_principal(agency)), ingress, b"report") is None
+    assert produce_one(secure.config(agency_principal(agency)), ingress, b"report") is None
 
     (partner, topic), _ = _partners(secure.runtime)
     marker = uuid.uuid4().hex.encode()
-    assert _produce(secure.config("router"), topic, marker) is None
+    assert produce_one(secure.config("router"), topic, marker) is None
     consumer = Consumer(
         {
             **secure.config(partner_principal(partner)),

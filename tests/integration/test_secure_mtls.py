@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
-from confluent_kafka.admin import AdminClient
+from confluent_kafka import Consumer, KafkaError
 from typer.testing import CliRunner
 
 from consumers.partner import partner_group
@@ -23,7 +22,7 @@ from infra.connection import client_config, principal_config
 from infra.tls import ClusterTls
 from pentameter.acls_cli import agency_principal, partner_principal
 from pentameter.cli import app
-from tests.support.secure import granted_secure_cluster
+from tests.support.secure import connect_errors, granted_secure_cluster, produce_one
 
 pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
 
@@ -51,15 +50,6 @@ def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secure]:
         yield Secure(cluster, runtime, home)
 
 
-def _produce(config: dict[str, Any], topic: str, value: bytes) -> KafkaError | None:
-    outcome: list[KafkaError | None] = []
-    producer = Producer({**config, "enable.idempotence": True, "acks": "all", "message.timeout.ms": 15000})
-    producer.produce(topic, value=value, on_delivery=lambda err, _msg: outcome.append(err))
-    producer.flush(20)
-    assert outcome, "no delivery report"
-    return outcome[0]
-
-
 def _read(
     config: dict[str, Any], group: str, topic: str, want: bytes
 ) -> tuple[list[bytes], KafkaError | None]:
@@ -83,18 +73,6 @@ def _read(
     return seen, None
 
 
-def _connect_errors(config: dict[str, Any]) -> list[KafkaError] | None:
-    """None when the client reaches the cluster, else the errors it was given."""
-    errors: list[KafkaError] = []
-    admin = AdminClient({**config, "error_cb": errors.append, "socket.timeout.ms": 5000})
-    try:
-        admin.list_topics(timeout=6)
-    except KafkaException:
-        admin.poll(1)  # error callbacks are served by poll
-        return errors
-    return None
-
-
 def _tls_alert(errors: list[KafkaError], alert: str) -> bool:
     """Whether the broker ended the TLS handshake with ``alert`` (in TLS 1.3 the client learns of
     it on its first read, so librdkafka reports a transport error carrying the alert)."""
@@ -104,7 +82,7 @@ def _tls_alert(errors: list[KafkaError], alert: str) -> bool:
 def _marker(secure: Secure, topic: str) -> bytes:
     """A fresh record on ``topic``, written by the operator over SCRAM."""
     marker = uuid.uuid4().hex.encode()
-    assert _produce(principal_config("operator", secure.runtime.settings), topic, marker) is None
+    assert produce_one(principal_config("operator", secure.runtime.settings), topic, marker) is None
     return marker
 
 
@@ -133,7 +111,7 @@ def test_partner_over_tls_cannot_read_another_partners_topic(secure: Secure) -> 
 def test_agency_over_tls_cannot_write_a_partner_topic(secure: Secure) -> None:
     agency = sorted(set(secure.runtime.ingress_topics.values()))[0]
     _, partner_topic = secure.partners()[0]
-    error = _produce(secure.tls(agency_principal(agency)), partner_topic, b"forged")
+    error = produce_one(secure.tls(agency_principal(agency)), partner_topic, b"forged")
     assert error is not None and error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, error
 
 
@@ -145,7 +123,7 @@ def test_certificate_from_another_ca_fails_the_handshake(secure: Secure, tmp_pat
         "ssl.certificate.location": str(forged.certificate),  # ...but shows a stranger's certificate
         "ssl.key.location": str(forged.key),
     }
-    errors = _connect_errors(config)
+    errors = connect_errors(config)
     assert errors is not None, "the broker accepted a certificate its CA never signed"
     assert _tls_alert(errors, "certificate unknown"), errors
 
@@ -155,7 +133,7 @@ def test_client_without_a_certificate_is_refused(secure: Secure) -> None:
     config = secure.tls(partner_principal(partner))
     for key in ("ssl.certificate.location", "ssl.key.location"):
         del config[key]
-    errors = _connect_errors(config)
+    errors = connect_errors(config)
     assert errors is not None, "the broker accepted a client with no certificate"
     assert _tls_alert(errors, "certificate"), errors
 
@@ -235,7 +213,7 @@ def test_broker_up_and_status_give_the_mutual_tls_addresses(secure: Secure) -> N
     assert status.exit_code == 0, status.output
     report = json.loads(status.stdout)
     assert report["up"] and report["tls_bootstrap"] == tls
-    assert _connect_errors(secure.tls("operator")) is None, "the advertised TLS address answers"
+    assert connect_errors(secure.tls("operator")) is None, "the advertised TLS address answers"
 
 
 def test_a_running_secure_node_without_a_tls_listener_is_named_not_reused(secure: Secure) -> None:

@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka.admin import AdminClient
 from typer.testing import CliRunner
 
 from consumers.cli import prepare
@@ -63,3 +66,25 @@ def granted_secure_cluster(
             yield cluster, runtime
         finally:
             cluster.down(wipe=True)
+
+
+def produce_one(config: dict[str, Any], topic: str, value: bytes) -> KafkaError | None:
+    """Produce ``value`` to ``topic`` with ``config``; the delivery error (None when delivered)."""
+    outcome: list[KafkaError | None] = []
+    producer = Producer({**config, "enable.idempotence": True, "acks": "all", "message.timeout.ms": 15000})
+    producer.produce(topic, value=value, on_delivery=lambda err, _msg: outcome.append(err))
+    producer.flush(20)
+    assert outcome, "no delivery report"
+    return outcome[0]
+
+
+def connect_errors(config: dict[str, Any]) -> list[KafkaError] | None:
+    """None when a client with ``config`` reaches the cluster, else the errors it was given."""
+    errors: list[KafkaError] = []
+    admin = AdminClient({**config, "error_cb": errors.append, "socket.timeout.ms": 5000})
+    try:
+        admin.list_topics(timeout=8)
+    except KafkaException:
+        admin.poll(1)  # error callbacks are served by poll
+        return errors
+    return None
