@@ -34,9 +34,11 @@ from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC
 from schemas.provenance import Signer
 
 log = logging.getLogger("pentameter.router")
+STALLED_CONSUMER = "stalled consumer"
+"""How a supervised worker names its stop when its consumer reads nothing while input waits."""
 TRANSACTION_ATTEMPTS = 3
-"""Calls of a transaction step that librdkafka calls retriable (e.g. a commit timed out) before
-the worker stops; the stall exit (``--stall-exit``) bounds the total time in any case."""
+"""Commit calls while librdkafka calls the commit's failure retriable (it timed out) before the
+worker stops; the stall exit (``--stall-exit``) bounds the total time in any case."""
 PROVENANCE_CHUNK = 1024  # events per router provenance batch: proofs stay <= 10 hashes
 
 
@@ -79,7 +81,8 @@ class RouterSettings:
     transaction has not finished after this many seconds. librdkafka can block in the offsets step
     past its own timeout after a whole-cluster restart; the batch is uncommitted, so exiting and
     being restarted by a supervisor loses and duplicates nothing. None (in-process routers: the
-    demo, tests) never exits."""
+    demo, tests) never exits. The same limit stops a worker whose consumer has read nothing that
+    long while records wait on its partitions (``STALLED_CONSUMER``)."""
 
     @property
     def transactional_id(self) -> str:
@@ -121,6 +124,7 @@ class Router:
         self._ingress = ingress_topics
         self._on_commit = on_commit
         self.stats = RouterStats()
+        self._stall_checked = 0.0
         self._chains: dict[tuple[str, int], ChainWriter] = {}
         self._consumer = Consumer(
             {
@@ -218,12 +222,49 @@ class Router:
                         last_input = time.monotonic()
                     elif idle_timeout is not None and time.monotonic() - last_input > idle_timeout:
                         break
+                    else:
+                        self._stop_if_stalled(last_input)
                     continue
                 last_input = time.monotonic()
                 self._transact(records)
         finally:
             self.close()
         return self.stats
+
+    def _stop_if_stalled(self, last_input: float) -> None:
+        """Stop a supervised worker whose consumer reads nothing while input waits.
+
+        Seen once after a whole-cluster restart: partitions assigned, no error reported, nothing
+        fetched for minutes. A worker idle past ``stall_exit_seconds`` compares its committed
+        offsets with the partitions' ends every third of that limit; if records wait (or the
+        coordinator does not answer), it stops so its supervisor restarts it. Nothing of the
+        waiting input was consumed, so nothing is lost or repeated. In-process routers never stop.
+        """
+        limit = self.settings.stall_exit_seconds
+        now = time.monotonic()
+        if limit is None or now - last_input < limit or now - self._stall_checked < limit / 3:
+            return
+        self._stall_checked = now
+        waiting = self._waiting_records()
+        if waiting:
+            log.error(
+                "%s: nothing read for %.0f s while %d record(s) wait, stopping this worker",
+                STALLED_CONSUMER,
+                now - last_input,
+                waiting,
+            )
+            raise RuntimeError(f"{STALLED_CONSUMER}: {waiting} record(s) wait unread")
+
+    def _waiting_records(self) -> int:
+        """Records on the assigned partitions past this group's committed offsets."""
+        committed = self._consumer.committed(self._consumer.assignment(), timeout=30)
+        waiting = 0
+        for tp in committed:
+            low, high = self._consumer.get_watermark_offsets(
+                TopicPartition(tp.topic, tp.partition), timeout=10
+            )
+            waiting += max(0, high - (tp.offset if tp.offset >= 0 else low))
+        return waiting
 
     def close(self) -> None:
         with contextlib.suppress(RuntimeError):  # already closed
@@ -250,20 +291,20 @@ class Router:
             faulthandler.cancel_dump_traceback_later()
 
     def _commit_batch(self, outcomes: list[tuple[Inbound, Outcome]], started: float) -> None:
+        committing = False
         try:
             self._producer.begin_transaction()
             offsets = self._write(outcomes)
-            group = self._consumer.consumer_group_metadata()
-            self._retrying(
-                "sending offsets", lambda: self._producer.send_offsets_to_transaction(offsets, group, 30)
-            )
-            self._retrying("commit", lambda: self._producer.commit_transaction(60))
+            # an offsets step that failed leaves the transaction open: abort it and redo the batch
+            self._producer.send_offsets_to_transaction(offsets, self._consumer.consumer_group_metadata(), 30)
+            committing = True
+            self._committing()
         except KafkaException as exc:
             error = exc.args[0]
             if error.fatal():
                 log.error("fatal transaction error (fenced by another worker?): %s", error)
                 raise
-            if error.retriable() and not error.txn_requires_abort():
+            if committing and error.retriable() and not error.txn_requires_abort():
                 # still undecided after every retry: neither commit nor abort can be called now, so
                 # stop; the restarted worker's init fences this producer and settles the transaction
                 log.error("the transaction's outcome is still unknown, stopping this worker: %s", error)
@@ -286,22 +327,21 @@ class Router:
         if self._on_commit is not None:
             self._on_commit(self.stats)
 
-    @staticmethod
-    def _retrying(step: str, call: Callable[[], None]) -> None:
-        """Call a transaction step again while librdkafka calls its failure retriable.
+    def _committing(self) -> None:
+        """Commit, calling commit again while librdkafka calls its failure retriable.
 
         A timed-out commit goes on in the background and its outcome is unknown: librdkafka then
-        accepts only the same call again (which returns once the commit is known), not an abort.
+        waits for the same call again (which returns once the commit is known), not an abort.
         """
         for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
             try:
-                call()
+                self._producer.commit_transaction(60)
                 return
             except KafkaException as exc:
                 error = exc.args[0]
                 if not error.retriable() or error.txn_requires_abort() or attempt == TRANSACTION_ATTEMPTS:
                     raise
-                log.warning("%s did not finish (attempt %d), trying again: %s", step, attempt, error)
+                log.warning("commit did not finish (attempt %d), committing again: %s", attempt, error)
 
     def _produce(self, topic: str, key: bytes | None, value: bytes | None, headers: Any = None) -> None:
         while True:

@@ -1,20 +1,22 @@
-"""How a router batch answers each kind of transaction error librdkafka reports.
+"""How a router batch answers each kind of transaction error librdkafka reports, and when a
+supervised worker whose consumer reads nothing stops.
 
-A timed-out commit has an unknown outcome: librdkafka accepts only the same commit again, so the
-router retries it (an abort there would fail, and every later batch with it). An error that
-requires an abort aborts and rewinds; a fatal one, or a commit still unknown after every retry,
-stops the worker. The producer and consumer here are stand-ins recording calls: the broker-backed
-behaviour is covered by the router and fault suites.
+A timed-out commit has an unknown outcome: librdkafka waits for the same commit call again, so the
+router commits again rather than aborting. A failed offsets step (the transaction is still open),
+or an error that requires an abort, aborts and rewinds; a fatal error, or a commit still unknown
+after every call, stops the worker. The producer and consumer here are stand-ins recording calls:
+the broker-backed behaviour is covered by the router and fault suites.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
-from consumers.router import TRANSACTION_ATTEMPTS, Router, RouterSettings, RouterStats
+from consumers.router import STALLED_CONSUMER, TRANSACTION_ATTEMPTS, Router, RouterSettings, RouterStats
 
 TIMED_OUT = KafkaError(KafkaError._TIMED_OUT, "commit timed out", retriable=True)
 NEEDS_ABORT = KafkaError(KafkaError._INCONSISTENT, "1 message failed delivery", txn_requires_abort=True)
@@ -22,8 +24,9 @@ FENCED = KafkaError(KafkaError._FENCED, "fenced by a newer instance", fatal=True
 
 
 class RecordingProducer:
-    def __init__(self, commit_errors: list[KafkaError]) -> None:
+    def __init__(self, commit_errors: list[KafkaError], offsets_errors: tuple[KafkaError, ...] = ()) -> None:
         self.commit_errors = list(commit_errors)
+        self.offsets_errors = list(offsets_errors)
         self.calls: list[str] = []
 
     def begin_transaction(self) -> None:
@@ -31,6 +34,8 @@ class RecordingProducer:
 
     def send_offsets_to_transaction(self, offsets: Any, group: Any, timeout: float) -> None:
         self.calls.append("offsets")
+        if self.offsets_errors:
+            raise KafkaException(self.offsets_errors.pop(0))
 
     def commit_transaction(self, timeout: float) -> None:
         self.calls.append("commit")
@@ -58,6 +63,7 @@ def _router(producer: RecordingProducer) -> Router:
     router._producer = producer  # type: ignore[assignment]
     router._consumer = IdleConsumer()  # type: ignore[assignment]
     router._chains = {}
+    router._stall_checked = 0.0
     router._write = lambda outcomes: []  # type: ignore[method-assign]
     return router
 
@@ -94,3 +100,59 @@ def test_a_fenced_worker_stops_without_retrying() -> None:
     with pytest.raises(KafkaException):
         router._commit_batch([], started=0.0)
     assert producer.calls == ["begin", "offsets", "commit"]
+
+
+def test_an_offsets_step_that_timed_out_aborts_and_the_batch_is_read_again() -> None:
+    producer = RecordingProducer([], offsets_errors=(TIMED_OUT,))
+    router = _router(producer)
+    router._commit_batch([], started=0.0)
+    assert producer.calls == ["begin", "offsets", "abort"], "no commit of a transaction missing its offsets"
+    assert router.stats.aborts == 1 and router.stats.transactions == 0
+
+
+class StalledConsumer:
+    """Assigned one partition whose end is ``end``; the group committed ``committed`` of it."""
+
+    def __init__(self, committed: int, end: int) -> None:
+        self.committed_offset, self.end = committed, end
+        self.queries = 0
+
+    def assignment(self) -> list[TopicPartition]:
+        return [TopicPartition("ingress", 0)]
+
+    def committed(self, partitions: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+        self.queries += 1
+        return [TopicPartition(p.topic, p.partition, self.committed_offset) for p in partitions]
+
+    def get_watermark_offsets(self, partition: TopicPartition, timeout: float) -> tuple[int, int]:
+        return 0, self.end
+
+
+def _supervised(consumer: StalledConsumer, limit: float | None) -> Router:
+    router = _router(RecordingProducer([]))
+    router.settings = RouterSettings(stall_exit_seconds=limit)
+    router._consumer = consumer  # type: ignore[assignment]
+    return router
+
+
+def test_a_supervised_worker_reading_nothing_while_records_wait_stops() -> None:
+    consumer = StalledConsumer(committed=192, end=600)
+    router = _supervised(consumer, limit=90)
+    with pytest.raises(RuntimeError, match=f"{STALLED_CONSUMER}: 408 record"):
+        router._stop_if_stalled(last_input=time.monotonic() - 91)
+
+
+def test_an_idle_worker_with_nothing_waiting_goes_on_and_checks_a_third_of_the_limit_apart() -> None:
+    consumer = StalledConsumer(committed=600, end=600)
+    router = _supervised(consumer, limit=90)
+    idle_since = time.monotonic() - 300
+    router._stop_if_stalled(idle_since)
+    router._stop_if_stalled(idle_since)
+    assert consumer.queries == 1
+
+
+def test_no_check_before_the_limit_and_never_in_process() -> None:
+    consumer = StalledConsumer(committed=0, end=600)
+    _supervised(consumer, limit=90)._stop_if_stalled(time.monotonic() - 30)
+    _supervised(consumer, limit=None)._stop_if_stalled(time.monotonic() - 3600)
+    assert consumer.queries == 0
