@@ -245,7 +245,16 @@ class Router:
         if limit is None or now - last_input < limit or now - self._stall_checked < limit / 3:
             return
         self._stall_checked = now
-        waiting = self._waiting_records()
+        try:
+            waiting = self._waiting_records()
+        except KafkaException as exc:  # the coordinator or a leader does not answer either
+            log.error(
+                "%s: nothing read for %.0f s and %s, stopping this worker",
+                STALLED_CONSUMER,
+                now - last_input,
+                exc,
+            )
+            raise
         if waiting:
             log.error(
                 "%s: nothing read for %.0f s while %d record(s) wait, stopping this worker",

@@ -156,3 +156,17 @@ def test_no_check_before_the_limit_and_never_in_process() -> None:
     _supervised(consumer, limit=90)._stop_if_stalled(time.monotonic() - 30)
     _supervised(consumer, limit=None)._stop_if_stalled(time.monotonic() - 3600)
     assert consumer.queries == 0
+
+
+def test_a_coordinator_that_does_not_answer_the_check_stops_the_worker_too(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    consumer = StalledConsumer(committed=0, end=600)
+
+    def unanswered(partitions: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+        raise KafkaException(KafkaError(KafkaError._TIMED_OUT, "committed offsets timed out", retriable=True))
+
+    consumer.committed = unanswered  # type: ignore[method-assign]
+    with pytest.raises(KafkaException):
+        _supervised(consumer, limit=90)._stop_if_stalled(time.monotonic() - 91)
+    assert f"{STALLED_CONSUMER}: nothing read for 91 s" in caplog.text, "the supervisor's reason"
