@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from confluent_kafka import KafkaException, Producer
 
 from consumers.ledger import ChainHead, ChainWriter
 from consumers.topic_reader import read_topic
+from infra.files import write_atomically
 from schemas.provenance import Signer
 
 REVOCATIONS_FILE = "revocations.json"
@@ -93,9 +93,7 @@ class RevocationStore:
         data = self.load()
         data[partner] = details
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, self.path)
+        write_atomically(self.path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
 
 
 @dataclass

@@ -14,6 +14,8 @@ import re
 import secrets
 from pathlib import Path
 
+from infra.files import write_atomically
+
 PRINCIPAL_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]*$")
 """Principal names: lower case, so they fit SCRAM ``name=...`` and JAAS quoting unescaped."""
 
@@ -44,12 +46,7 @@ class CredentialStore:
     def _save(self, data: dict[str, str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(self.path.parent, 0o700)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(data, out, indent=2, sort_keys=True)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.path)
+        write_atomically(self.path, json.dumps(data, indent=2, sort_keys=True).encode(), 0o600)
 
     def principals(self) -> list[str]:
         """Every principal with a stored password, sorted."""

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from infra.credentials import PRINCIPAL_PATTERN, CredentialError
+from infra.files import write_atomically
 from infra.security import ListenerTls
 
 CA_VALIDITY = datetime.timedelta(days=3650)
@@ -70,16 +71,6 @@ def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
 
 def _cert_pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def _write(path: Path, data: bytes, mode: int) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a key."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
 
 
 def _now() -> datetime.datetime:
@@ -159,7 +150,7 @@ class ClusterTls:
                 builder = _builder(_name("localhost", ORGANIZATION), ca.subject, key)
                 builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
                 cert = self._sign(builder, ca_key, ca, _leaf_usage(ExtendedKeyUsageOID.SERVER_AUTH))
-                _write(self.broker_file, _key_pem(key) + _cert_pem(cert) + _cert_pem(ca), 0o600)
+                write_atomically(self.broker_file, _key_pem(key) + _cert_pem(cert) + _cert_pem(ca), 0o600)
         return ListenerTls(keystore=self.broker_file, truststore=self.ca_file)
 
     def ensure_client(self, principal: str) -> ClientFiles:
@@ -172,8 +163,8 @@ class ClusterTls:
                 key = _new_key()
                 builder = _builder(_name(principal), ca.subject, key)
                 cert = self._sign(builder, ca_key, ca, _leaf_usage(ExtendedKeyUsageOID.CLIENT_AUTH))
-                _write(files.key, _key_pem(key), 0o600)
-                _write(files.certificate, _cert_pem(cert), 0o644)
+                write_atomically(files.key, _key_pem(key), 0o600)
+                write_atomically(files.certificate, _cert_pem(cert), 0o644)
         return files
 
     def remove_client(self, principal: str) -> bool:
@@ -228,8 +219,8 @@ class ClusterTls:
             .add_extension(usage, critical=True)
             .sign(key, hashes.SHA256())
         )
-        _write(self.ca_key_file, _key_pem(key), 0o600)
-        _write(self.ca_file, _cert_pem(cert), 0o644)
+        write_atomically(self.ca_key_file, _key_pem(key), 0o600)
+        write_atomically(self.ca_file, _cert_pem(cert), 0o644)
         return key, cert
 
     @staticmethod

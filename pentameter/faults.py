@@ -59,10 +59,12 @@ from consumers.ledger import verify_entries
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
 from infra.broker.errors import PortInUse
 from infra.broker.local import LocalCluster
+from infra.broker.probe import quiet_logger
 from infra.ports import free_port_range
 from infra.settings import Settings, load_settings
 from infra.topics import AUDIT_TOPIC, GOVERNANCE_TOPIC, ensure_topics
 from pentameter.faults_check import PartnerCopy, Published, ledger_deliveries, tally
+from pentameter.router_process import terminate
 from producers.agencies import ingress_topic
 from producers.exceptions import DeliveryFailed
 from producers.publisher import AgencyPublisher, DeliveryReport
@@ -223,11 +225,7 @@ class _Stream(threading.Thread):
 
 def _quiet_logger() -> logging.Logger:
     """librdkafka's connection-refused chatter is expected while nodes are down: keep it out."""
-    logger = logging.getLogger("pentameter.faults.client")
-    logger.propagate = False
-    if not logger.handlers:
-        logger.addHandler(logging.NullHandler())
-    return logger
+    return quiet_logger("pentameter.faults.client")
 
 
 # -- the router process ----------------------------------------------------------------------------
@@ -284,13 +282,7 @@ class _RouterProcess:
         """SIGTERM (the router finishes its batch and closes), SIGKILL if it does not."""
         if self._proc is None:
             return
-        if self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGTERM)
-            try:
-                self._proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(30)
+        terminate(self._proc, timeout)
 
     def dump_stacks(self) -> None:
         """Ask a stuck router where it is (faulthandler writes every thread's stack to its log)."""

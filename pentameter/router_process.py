@@ -30,6 +30,17 @@ _STATS = re.compile(  # the closing line may be wrapped by the console: any whit
 _ASSIGNED = re.compile(r"assigned \[[^\]]")
 
 
+def terminate(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM a router process (it finishes its batch and closes), SIGKILL it after ``timeout``."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(30)
+
+
 @dataclass(frozen=True)
 class WorkerStats:
     """What a worker printed when it stopped."""
@@ -89,13 +100,7 @@ class RouterProcess:
 
     def stop(self, timeout: float = 60) -> int:
         """Ask the worker to finish its batch and exit (SIGTERM), killing it if it does not."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(30)
+        terminate(self.process, timeout)
         self._log.close()
         return int(self.process.returncode)
 

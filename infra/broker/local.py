@@ -64,8 +64,9 @@ def java_command() -> str:
     return java
 
 
-def _pid_alive(pid: int) -> bool:
-    """True when ``pid`` is a live (not zombie) Java process, so a reused pid is not mistaken."""
+def pid_alive(pid: int, command: str | None = "java") -> bool:
+    """True when ``pid`` is a live (not zombie) process running ``command`` (any with None), so a
+    reused pid is not mistaken for the one recorded."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -76,9 +77,9 @@ def _pid_alive(pid: int) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:  # no procfs: trust the signal probe
         return True
-    command, _, rest = stat.partition("(")[2].rpartition(")")
+    name, _, rest = stat.partition("(")[2].rpartition(")")
     state = rest.split()[0] if rest.split() else "?"
-    return state != "Z" and command == "java"
+    return state != "Z" and (command is None or name == command)
 
 
 def _port_free(port: int) -> bool:
@@ -196,7 +197,7 @@ class LocalCluster:
             pid = int(spec.pid_file.read_text().strip())
         except ValueError:
             return None
-        return pid if _pid_alive(pid) else None
+        return pid if pid_alive(pid) else None
 
     # -- up ------------------------------------------------------------------------------------
     def up(self, node_count: int = 1, progress: Progress = _silent, timeout: float = 90.0) -> ClusterInfo:

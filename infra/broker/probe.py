@@ -41,15 +41,16 @@ def _admin(bootstrap: str, extra: dict[str, str] | None = None) -> AdminClient:
     config: dict[str, Any] = {
         "bootstrap.servers": bootstrap,
         "socket.timeout.ms": "3000",
-        "logger": _quiet_logger(),
+        "logger": quiet_logger(),
     }
     config.update(extra or {})
     return AdminClient(config)
 
 
-def _quiet_logger() -> logging.Logger:
-    """Swallow librdkafka's connection-refused chatter while probing a broker that may be down."""
-    logger = logging.getLogger("pentameter.probe")
+def quiet_logger(name: str = "pentameter.probe") -> logging.Logger:
+    """A logger that swallows librdkafka's connection-refused chatter, for clients that talk to
+    brokers expected to be down at times (probes, fault runs)."""
+    logger = logging.getLogger(name)
     logger.propagate = False
     if not logger.handlers:
         logger.addHandler(logging.NullHandler())

@@ -23,7 +23,7 @@ from infra.acls import Acl, AclPlan, apply_plan
 from infra.broker.local import LocalCluster
 from infra.connection import principal_config
 from pentameter.acls_cli import acls_app, agency_principal, creds_app, partner_principal
-from tests.support.secure import granted_secure_cluster, produce_one
+from tests.support.secure import granted_secure_cluster, produce_one, read_until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
 
@@ -133,27 +133,9 @@ def test_agency_writes_its_ingress_and_partner_reads_its_topic(secure: Secure) -
     (partner, topic), _ = _partners(secure.runtime)
     marker = uuid.uuid4().hex.encode()
     assert produce_one(secure.config("router"), topic, marker) is None
-    consumer = Consumer(
-        {
-            **secure.config(partner_principal(partner)),
-            "group.id": secure.runtime.topic(f"pentameter-partner-{partner}"),
-            "auto.offset.reset": "earliest",
-        }
-    )
-    seen: list[bytes] = []
-    try:
-        consumer.subscribe([topic])
-        for _ in range(60):
-            message = consumer.poll(0.5)
-            if message is None:
-                continue
-            assert message.error() is None, message.error()
-            seen.append(message.value())
-            if marker in seen:
-                break
-    finally:
-        consumer.close()
-    assert marker in seen
+    group = secure.runtime.topic(f"pentameter-partner-{partner}")
+    seen, error = read_until(secure.config(partner_principal(partner)), group, topic, marker)
+    assert error is None and marker in seen, error
 
 
 def test_router_transactions_only_under_its_own_ids(secure: Secure) -> None:

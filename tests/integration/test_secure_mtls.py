@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer, KafkaError
+from confluent_kafka import KafkaError
 from typer.testing import CliRunner
 
 from consumers.partner import partner_group
@@ -22,7 +22,7 @@ from infra.connection import client_config, principal_config
 from infra.tls import ClusterTls
 from pentameter.acls_cli import agency_principal, partner_principal
 from pentameter.cli import app
-from tests.support.secure import connect_errors, granted_secure_cluster, produce_one
+from tests.support.secure import connect_errors, granted_secure_cluster, produce_one, read_until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
 
@@ -50,29 +50,6 @@ def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secure]:
         yield Secure(cluster, runtime, home)
 
 
-def _read(
-    config: dict[str, Any], group: str, topic: str, want: bytes
-) -> tuple[list[bytes], KafkaError | None]:
-    """Values read from ``topic`` until ``want`` shows up, or the first error."""
-    consumer = Consumer({**config, "group.id": group, "auto.offset.reset": "earliest"})
-    seen: list[bytes] = []
-    try:
-        consumer.subscribe([topic])
-        for _ in range(60):
-            message = consumer.poll(0.5)
-            if message is None:
-                continue
-            if message.error() is not None:
-                error: KafkaError = message.error()
-                return seen, error
-            seen.append(message.value())
-            if want in seen:
-                break
-    finally:
-        consumer.close()
-    return seen, None
-
-
 def _tls_alert(errors: list[KafkaError], alert: str) -> bool:
     """Whether the broker ended the TLS handshake with ``alert`` (in TLS 1.3 the client learns of
     it on its first read, so librdkafka reports a transport error carrying the alert)."""
@@ -96,14 +73,15 @@ def test_partner_reads_its_own_topic_with_a_certificate_only(
     config = client_config()
     assert config["security.protocol"] == "SSL" and not any(k.startswith("sasl") for k in config)
     assert config["bootstrap.servers"] == ",".join(n.spec.tls_bootstrap for n in secure.cluster.nodes())
-    seen, error = _read(config, secure.group(partner), topic, marker)
+    seen, error = read_until(config, secure.group(partner), topic, marker)
     assert error is None and marker in seen, error
 
 
 def test_partner_over_tls_cannot_read_another_partners_topic(secure: Secure) -> None:
     (partner_a, _), (_, topic_b) = secure.partners()[:2]
     marker = _marker(secure, topic_b)
-    seen, error = _read(secure.tls(partner_principal(partner_a)), secure.group(partner_a), topic_b, marker)
+    config = secure.tls(partner_principal(partner_a))
+    seen, error = read_until(config, secure.group(partner_a), topic_b, marker)
     assert not seen
     assert error is not None and error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED, error
 
@@ -154,22 +132,8 @@ def test_creds_show_tls_gives_settings_any_client_can_use(secure: Secure) -> Non
     assert shown["security.protocol"] == "SSL"
     assert Path(shown["ssl.certificate.location"]).name == f"{principal}.pem"
     marker = _marker(secure, topic)
-    consumer = Consumer(
-        {**shown, "group.id": f"{secure.group(partner)}-cli", "auto.offset.reset": "earliest"}
-    )
-    seen: list[bytes] = []
-    try:
-        consumer.subscribe([topic])
-        for _ in range(60):
-            message = consumer.poll(0.5)
-            if message is not None:
-                assert message.error() is None, message.error()
-                seen.append(message.value())
-                if marker in seen:
-                    break
-    finally:
-        consumer.close()
-    assert marker in seen
+    seen, error = read_until(shown, f"{secure.group(partner)}-cli", topic, marker)
+    assert error is None and marker in seen, error
     plain = CliRunner().invoke(app, ["creds", "show", principal])
     assert json.loads(plain.stdout)["security.protocol"] == "SASL_PLAINTEXT"
 
@@ -180,7 +144,7 @@ def test_revoked_partner_certificate_is_refused_and_its_files_are_gone(
     partner, topic = secure.partners()[-1]
     principal = partner_principal(partner)
     config = secure.tls(principal)
-    seen, error = _read(config, secure.group(partner), topic, _marker(secure, topic))
+    seen, error = read_until(config, secure.group(partner), topic, _marker(secure, topic))
     assert error is None and seen
     # the partner kept a copy of its certificate and key: Kafka checks no revocation list
     kept = dict(config)
@@ -193,7 +157,7 @@ def test_revoked_partner_certificate_is_refused_and_its_files_are_gone(
     assert "TLS certificate deleted" in result.output
     assert not any(path.exists() for path in issued)
 
-    _, error = _read(kept, secure.group(partner), topic, _marker(secure, topic))
+    _, error = read_until(kept, secure.group(partner), topic, _marker(secure, topic))
     assert error is not None
     assert error.code() in (KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_FAILED)
     again = CliRunner().invoke(app, ["partner", "revoke", partner, "--confirm"])

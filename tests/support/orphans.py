@@ -13,6 +13,8 @@ import os
 import signal
 from pathlib import Path
 
+from infra.broker.local import pid_alive
+
 OWNER_FILE = ".pentameter-test-owner"
 
 
@@ -20,16 +22,6 @@ def claim(directory: Path) -> None:
     """Mark ``directory`` (a private cluster's home) as owned by this test process."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / OWNER_FILE).write_text(f"{os.getpid()}\n")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _owner(config: Path) -> int | None:
@@ -66,7 +58,7 @@ def sweep() -> list[int]:
     killed = []
     for pid, config in _kafka_nodes():
         owner = _owner(config)
-        if owner is not None and owner != os.getpid() and not _alive(owner):
+        if owner is not None and owner != os.getpid() and not pid_alive(owner, command=None):
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 from typer.testing import CliRunner
 
@@ -88,3 +88,27 @@ def connect_errors(config: dict[str, Any]) -> list[KafkaError] | None:
         admin.poll(1)  # error callbacks are served by poll
         return errors
     return None
+
+
+def read_until(
+    config: dict[str, Any], group: str, topic: str, want: bytes
+) -> tuple[list[bytes], KafkaError | None]:
+    """Values read from ``topic`` in ``group`` until ``want`` shows up (30 s at most), or the first
+    error the broker sends (an authorization refusal, say)."""
+    consumer = Consumer({**config, "group.id": group, "auto.offset.reset": "earliest"})
+    seen: list[bytes] = []
+    try:
+        consumer.subscribe([topic])
+        for _ in range(60):
+            message = consumer.poll(0.5)
+            if message is None:
+                continue
+            if message.error() is not None:
+                error: KafkaError = message.error()
+                return seen, error
+            seen.append(message.value())
+            if want in seen:
+                break
+    finally:
+        consumer.close()
+    return seen, None
