@@ -56,8 +56,14 @@ def run(
     max_events: int = typer.Option(0, help="Stop after this many events (0: no limit)."),
     stall_exit: float = typer.Option(
         180.0,
-        help="Exit (status 1, stacks on stderr) when one batch's transaction is stuck this many seconds, "
-        "so a supervisor restarts the worker; the batch was not committed, so nothing is lost (0: never).",
+        help="Exit (status 1, stacks on stderr) when one batch's transaction is stuck this many seconds "
+        "(its offsets step: 45 s at most), so a supervisor restarts the worker; the batch was not "
+        "committed, so nothing is lost (0: never).",
+    ),
+    recent_events: int = typer.Option(
+        10_000,
+        help="Routed event ids remembered per ingress partition: a later copy of one is dead-lettered "
+        "as duplicate_event instead of delivered again (0: off).",
     ),
     metrics_port: int = typer.Option(
         0,
@@ -91,6 +97,7 @@ def run(
             batch_max_events=batch,
             batch_max_ms=batch_ms,
             stall_exit_seconds=stall_exit or None,
+            recent_events=recent_events,
         )
     )
     console.print(

@@ -24,6 +24,7 @@ class Reason(StrEnum):
     UNKNOWN_AGENCY = "unknown_agency"  # topic or signer is not a registered agency
     AGENCY_MISMATCH = "agency_mismatch"  # an agency writing another agency's events
     POLICY_ERROR = "policy_error"  # the engine could not apply an agreement to this record
+    DUPLICATE_EVENT = "duplicate_event"  # an event id this ingress partition already routed
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,14 @@ class RoutingLike(Protocol):
     alerts: list[str]
 
 
+class RecentLike(Protocol):
+    """The router's window of routed events (:class:`consumers.recent_events.RecentEvents`)."""
+
+    def routed_at(self, source: Source, event_id: str) -> str | None: ...
+
+    def stage(self, source: Source, event_id: str) -> None: ...
+
+
 class EngineLike(Protocol):
     def route(self, event_type: str, record: dict[str, Any]) -> RoutingLike: ...
 
@@ -101,16 +109,32 @@ class Decider:
         value: bytes | None,
         headers: list[tuple[str, bytes]] | None,
         now_ms: int | None = None,
+        recent: RecentLike | None = None,
     ) -> Outcome:
+        """Decide one record. With ``recent`` (the router's window of routed events), an event id
+        already routed from this partition is dead-lettered as a duplicate, and a routed one is
+        staged there."""
         at = now_ms if now_ms is not None else int(time.time() * 1000)
         verdict = self._admission.admit(source.topic, key, value, headers)
         if isinstance(verdict, Rejection):
             return self._dead_letter(source, key, value, headers, verdict, at)
+        if recent is not None:
+            first = recent.routed_at(source, verdict.event_id)
+            if first is not None:
+                detail = f"event {verdict.event_id} was already routed from {first}; not delivered again"
+                log.warning(
+                    "duplicate event %s at %s (first routed from %s)", verdict.event_id, source, first
+                )
+                duplicate = Rejection(Reason.DUPLICATE_EVENT, detail)
+                return self._dead_letter(source, key, value, headers, duplicate, at)
         try:
-            return self._route(source, verdict, at)
+            outcome = self._route(source, verdict, at)
         except Exception as exc:  # a policy bug must dead-letter the record, not stop the router
             rejection = Rejection(Reason.POLICY_ERROR, f"{type(exc).__name__}: {exc}")
             return self._dead_letter(source, key, value, headers, rejection, at)
+        if recent is not None:
+            recent.stage(source, verdict.event_id)
+        return outcome
 
     def _route(self, source: Source, admitted: Admitted, at: int) -> Outcome:
         routing = self._engine.route(admitted.entry.name, admitted.record)

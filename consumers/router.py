@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from consumers.decisions import Decider, Outcome, Source
 from consumers.ledger import ChainHead, ChainWriter
 from consumers.metrics import RouterMetrics
+from consumers.recent_events import RecentEvents
 from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC
 from schemas.provenance import Signer
 
@@ -39,6 +40,13 @@ STALLED_CONSUMER = "stalled consumer"
 TRANSACTION_ATTEMPTS = 3
 """Commit calls while librdkafka calls the commit's failure retriable (it timed out) before the
 worker stops; the stall exit (``--stall-exit``) bounds the total time in any case."""
+OFFSETS_STEP_TIMEOUT = 30.0
+OFFSETS_STEP_EXIT_SECONDS = 45.0
+"""A supervised worker whose offsets step has not returned this long after its own timeout
+(``OFFSETS_STEP_TIMEOUT``) exits at once rather than waiting out the whole stall limit. The
+timeout is not enforced by librdkafka 2.16 for coordinator requests (librdkafka issue 5456), and
+a group coordinator cached from before its broker left the cluster can be waited on forever
+(issue 5511): a leader kill or a cluster restart can leave the call blocked with no end."""
 PROVENANCE_CHUNK = 1024  # events per router provenance batch: proofs stay <= 10 hashes
 
 
@@ -76,6 +84,9 @@ class RouterSettings:
     transaction_timeout_ms: int = 30000
     audit_topic: str = AUDIT_TOPIC
     dead_letter_topic: str = DEAD_LETTER_TOPIC
+    recent_events: int = 10_000
+    """Routed event ids remembered per ingress partition, so an event published twice is routed
+    once (:mod:`consumers.recent_events`); 0 turns the check off."""
     stall_exit_seconds: float | None = None
     """A router *process* exits (status 1, with every thread's stack on stderr) when one batch's
     transaction has not finished after this many seconds. librdkafka can block in the offsets step
@@ -126,6 +137,9 @@ class Router:
         self.stats = RouterStats()
         self._stall_checked = 0.0
         self._chains: dict[tuple[str, int], ChainWriter] = {}
+        self._client_config = client_config
+        limit = self.settings.recent_events
+        self._recent = RecentEvents(limit) if limit > 0 else None
         self._consumer = Consumer(
             {
                 **client_config,
@@ -161,6 +175,8 @@ class Router:
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         for p in partitions:
             self._chains.pop((p.topic, p.partition), None)
+            if self._recent is not None:
+                self._recent.forget(p.topic, p.partition)
         log.info("revoked %s", [f"{p.topic}/{p.partition}" for p in partitions])
 
     def _load_chains(self, partitions: list[TopicPartition]) -> None:
@@ -171,6 +187,12 @@ class Router:
         for tp in committed:
             chain = f"{tp.topic}/{tp.partition}"
             self._chains[(tp.topic, tp.partition)] = ChainWriter(chain, ChainHead.from_metadata(tp.metadata))
+        if self._recent is not None:
+            taken_over = [(tp.topic, tp.partition) for tp in committed if tp.offset > 0]
+            if taken_over:
+                remembered = self._recent.rebuild(self._client_config, self.settings.audit_topic, taken_over)
+                log.info("%d routed event(s) of %d partition(s) remembered from the ledger",
+                         remembered, len(taken_over))  # fmt: skip
 
     def _rewind(self) -> None:
         """After an abort: go back to the committed offsets and chain heads."""
@@ -282,7 +304,12 @@ class Router:
 
     # -- one batch -----------------------------------------------------------------------------
     def _transact(self, records: list[Inbound]) -> None:
-        outcomes = [(m, self._decider.decide(m.source, m.key, m.value, m.headers)) for m in records]
+        recent = self._recent
+        if recent is not None:
+            recent.discard()  # nothing staged survives a batch that did not commit
+        outcomes = [
+            (m, self._decider.decide(m.source, m.key, m.value, m.headers, recent=recent)) for m in records
+        ]
         started = time.perf_counter()
         with self._stall_watch():
             self._commit_batch(outcomes, started)
@@ -299,13 +326,30 @@ class Router:
         finally:
             faulthandler.cancel_dump_traceback_later()
 
+    @contextlib.contextmanager
+    def _step_limit(self, seconds: float) -> Iterator[None]:
+        """Tighten the stall exit to ``seconds`` for one step, then give the rest of the batch the
+        whole limit again (faulthandler keeps one timer; arming it again replaces it)."""
+        limit = self.settings.stall_exit_seconds
+        if limit is None:
+            yield
+            return
+        faulthandler.dump_traceback_later(min(seconds, limit), exit=True)
+        try:
+            yield
+        finally:
+            faulthandler.dump_traceback_later(limit, exit=True)
+
     def _commit_batch(self, outcomes: list[tuple[Inbound, Outcome]], started: float) -> None:
         committing = False
         try:
             self._producer.begin_transaction()
             offsets = self._write(outcomes)
             # an offsets step that failed leaves the transaction open: abort it and redo the batch
-            self._producer.send_offsets_to_transaction(offsets, self._consumer.consumer_group_metadata(), 30)
+            with self._step_limit(OFFSETS_STEP_EXIT_SECONDS):
+                self._producer.send_offsets_to_transaction(
+                    offsets, self._consumer.consumer_group_metadata(), OFFSETS_STEP_TIMEOUT
+                )
             committing = True
             self._committing()
         except KafkaException as exc:
@@ -319,6 +363,8 @@ class Router:
                 log.error("the transaction's outcome is still unknown, stopping this worker: %s", error)
                 raise
             log.warning("transaction aborted, batch will be consumed again: %s", error)
+            if self._recent is not None:
+                self._recent.discard()
             self.stats.aborts += 1
             if self.metrics is not None:
                 self.metrics.aborts.inc()
@@ -328,6 +374,8 @@ class Router:
                 log.warning("abort failed: %s", abort_exc)
             self._rewind()
             return
+        if self._recent is not None:
+            self._recent.commit()
         elapsed = time.perf_counter() - started
         self.stats.commit_seconds += elapsed
         self._count(outcomes)

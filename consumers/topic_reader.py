@@ -103,11 +103,31 @@ def read_topic(client_config: dict[str, Any], topic: str, timeout: float = 30.0)
         consumer.close()
 
 
-def _read_partition(consumer: Consumer, topic: str, partition: int, timeout: float) -> Iterator[Record]:
+def read_tail(
+    client_config: dict[str, Any], topic: str, count: int, timeout: float = 30.0
+) -> Iterator[Record]:
+    """Yield the last ``count`` committed records of each partition of ``topic``, in offset order."""
+    consumer = _reader(client_config)
+    try:
+        for partition in _partitions(consumer, topic, timeout):
+            _, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=timeout)
+            yield from _read_partition(consumer, topic, partition, timeout, start=high - count)
+    finally:
+        consumer.close()
+
+
+def _read_partition(
+    consumer: Consumer,
+    topic: str,
+    partition: int,
+    timeout: float,
+    start: int | None = None,
+) -> Iterator[Record]:
     low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=timeout)
-    if high <= low:
+    start = low if start is None else max(start, low)
+    if high <= start:
         return
-    consumer.assign([TopicPartition(topic, partition, OFFSET_BEGINNING)])
+    consumer.assign([TopicPartition(topic, partition, start if start > low else OFFSET_BEGINNING)])
     while True:
         message = consumer.poll(timeout)
         if message is None:
@@ -120,6 +140,8 @@ def _read_partition(consumer: Consumer, topic: str, partition: int, timeout: flo
         raw_headers = message.headers()
         headers = [(k, _bytes(v) or b"") for k, v in raw_headers] if isinstance(raw_headers, list) else []
         offset = int(message.offset() or 0)
+        if offset >= high:
+            return
         yield Record(
             topic,
             partition,

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
+from consumers.decisions import Source
+from consumers.recent_events import RecentEvents
 from consumers.router import STALLED_CONSUMER, TRANSACTION_ATTEMPTS, Router, RouterSettings, RouterStats
 
 TIMED_OUT = KafkaError(KafkaError._TIMED_OUT, "commit timed out", retriable=True)
@@ -64,6 +66,7 @@ def _router(producer: RecordingProducer) -> Router:
     router._consumer = IdleConsumer()  # type: ignore[assignment]
     router._chains = {}
     router._stall_checked = 0.0
+    router._recent = RecentEvents(10)
     router._write = lambda outcomes: []  # type: ignore[method-assign]
     return router
 
@@ -170,3 +173,17 @@ def test_a_coordinator_that_does_not_answer_the_check_stops_the_worker_too(
     with pytest.raises(KafkaException):
         _supervised(consumer, limit=90)._stop_if_stalled(time.monotonic() - 91)
     assert f"{STALLED_CONSUMER}: nothing read for 91 s" in caplog.text, "the supervisor's reason"
+
+
+def test_a_committed_batch_keeps_its_routed_events_and_an_aborted_one_drops_them() -> None:
+    committed = _router(RecordingProducer([]))
+    assert committed._recent is not None
+    committed._recent.stage(Source("in", 0, 7), "e1")
+    committed._commit_batch([], started=0.0)
+    assert committed._recent.routed_at(Source("in", 0, 8), "e1") == "in/0@7"
+
+    aborted = _router(RecordingProducer([], offsets_errors=(NEEDS_ABORT,)))
+    assert aborted._recent is not None
+    aborted._recent.stage(Source("in", 0, 7), "e1")
+    aborted._commit_batch([], started=0.0)
+    assert aborted._recent.routed_at(Source("in", 0, 7), "e1") is None  # the redo is not a duplicate
