@@ -49,7 +49,7 @@ from confluent_kafka.admin import AdminClient
 from rich.console import Console
 from rich.table import Table
 
-from consumers.decisions import Decider, Outcome, Source
+from consumers.decisions import Decider, Outcome, RecentLike, Source
 from consumers.governance_io import publish_catalogue
 from consumers.router import Router, RouterSettings, RouterStats
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
@@ -325,10 +325,11 @@ class _Clocked:
         value: bytes | None,
         headers: list[tuple[str, bytes]] | None,
         now_ms: int | None = None,
+        recent: RecentLike | None = None,
     ) -> Outcome:
         if self.first is None:
             self.first = time.perf_counter()
-        return self._decider.decide(source, key, value, headers, now_ms)
+        return self._decider.decide(source, key, value, headers, now_ms, recent)
 
 
 def make_router(
