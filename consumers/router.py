@@ -190,9 +190,21 @@ class Router:
         if self._recent is not None:
             taken_over = [(tp.topic, tp.partition) for tp in committed if tp.offset > 0]
             if taken_over:
-                remembered = self._recent.rebuild(self._client_config, self.settings.audit_topic, taken_over)
-                log.info("%d routed event(s) of %d partition(s) remembered from the ledger",
-                         remembered, len(taken_over))  # fmt: skip
+                started = time.perf_counter()
+                remembered = self._rebuild_window(taken_over)
+                log.info("%d routed event(s) of %d partition(s) remembered from the ledger in %.2f s",
+                         remembered, len(taken_over), time.perf_counter() - started)  # fmt: skip
+
+    def _rebuild_window(self, partitions: list[tuple[str, int]]) -> int:
+        assert self._recent is not None
+        try:
+            return self._recent.rebuild(self._client_config, self.settings.audit_topic, partitions)
+        except (KafkaException, LookupError, RuntimeError, TimeoutError) as exc:
+            raise RuntimeError(
+                f"cannot rebuild the window of routed events from {self.settings.audit_topic} ({exc}): "
+                "the router needs READ on its audit topic (pentameter acls apply), or run it with "
+                "--recent-events 0 to route without the duplicate check"
+            ) from exc
 
     def _rewind(self) -> None:
         """After an abort: go back to the committed offsets and chain heads."""

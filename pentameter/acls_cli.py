@@ -7,7 +7,8 @@ transactional ids), so they live here, above ``infra``:
   topic. Idempotent producing needs no cluster grant: since Kafka 3.0 WRITE on a topic is enough
   for ``InitProducerId`` without a transactional id (KIP-679).
 - ``router`` may READ every ingress topic and its consumer group, WRITE every partner topic, the
-  audit and the dead-letter topics, WRITE and DESCRIBE its transactional ids (prefix
+  audit and the dead-letter topics, READ the audit topic (a worker taking over partitions rebuilds
+  its window of routed events from it), WRITE and DESCRIBE its transactional ids (prefix
   ``<group>-worker-``), and READ and WRITE the governance topic (it publishes the catalogue).
 - ``partner-<id>`` may READ its own topic only, with its own consumer group
   (``<prefix>pentameter-partner-<id>`` or a group starting ``<prefix>pentameter-partner-<id>-``),
@@ -116,6 +117,7 @@ def desired_acls(runtime: Runtime) -> set[Acl]:
     outputs = [*runtime.partner_topics.values(), settings.audit_topic, settings.dead_letter_topic]
     for topic in outputs:
         acls.update(_topic(router, topic, "WRITE", "DESCRIBE"))
+    acls.update(_topic(router, settings.audit_topic, "READ"))  # a worker taking over rebuilds its window
     for partner in runtime.revoked:  # the router no longer writes there (DESCRIBE stays: topics as code)
         acls.discard(Acl(user(router), "TOPIC", "LITERAL", runtime.partner_topics[partner], "WRITE"))
     acls.update(_topic(router, governance, "READ", "WRITE", "DESCRIBE"))
@@ -157,8 +159,8 @@ def plan_report(plan: AclPlan) -> dict[str, Any]:
 acls_app = typer.Typer(
     help=(
         "ACLs of the secure cluster as code, derived from the partner registry: each agency writes "
-        "only its ingress topic, each partner reads only its own topic, the router reads ingress and "
-        "writes partner, audit and dead-letter topics. Connects as the operator."
+        "only its ingress topic, each partner reads only its own topic, the router reads ingress "
+        "and its audit ledger and writes partner, audit and dead-letter topics. Connects as the operator."
     ),
     no_args_is_help=True,
 )
