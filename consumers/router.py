@@ -42,11 +42,12 @@ TRANSACTION_ATTEMPTS = 3
 worker stops; the stall exit (``--stall-exit``) bounds the total time in any case."""
 OFFSETS_STEP_TIMEOUT = 30.0
 OFFSETS_STEP_EXIT_SECONDS = 45.0
-"""A supervised worker whose offsets step has not returned this long after its own timeout
-(``OFFSETS_STEP_TIMEOUT``) exits at once rather than waiting out the whole stall limit. The
-timeout is not enforced by librdkafka 2.16 for coordinator requests (librdkafka issue 5456), and
-a group coordinator cached from before its broker left the cluster can be waited on forever
-(issue 5511): a leader kill or a cluster restart can leave the call blocked with no end."""
+"""A supervised worker whose offsets step has not returned this many seconds after it began (its
+own timeout, ``OFFSETS_STEP_TIMEOUT``, plus a margin) exits at once rather than waiting out the
+whole stall limit. librdkafka 2.16 does not enforce that timeout for coordinator requests
+(librdkafka issue 5456), and can wait forever on a group coordinator cached from before its
+broker left the cluster (issue 5511): a leader kill or a cluster restart can leave the call
+blocked with no end."""
 PROVENANCE_CHUNK = 1024  # events per router provenance batch: proofs stay <= 10 hashes
 
 
