@@ -137,6 +137,7 @@ class Router:
         self._on_commit = on_commit
         self.stats = RouterStats()
         self._stall_checked = 0.0
+        self._assigned_at = 0.0  # idle time counts from the last assignment (its rebuild can be long)
         self._chains: dict[tuple[str, int], ChainWriter] = {}
         self._client_config = client_config
         limit = self.settings.recent_events
@@ -195,6 +196,7 @@ class Router:
                 remembered = self._rebuild_window(taken_over)
                 log.info("%d routed event(s) of %d partition(s) remembered from the ledger in %.2f s",
                          remembered, len(taken_over), time.perf_counter() - started)  # fmt: skip
+        self._assigned_at = time.monotonic()
 
     def _rebuild_window(self, partitions: list[tuple[str, int]]) -> int:
         assert self._recent is not None
@@ -242,6 +244,7 @@ class Router:
                     self.settings.batch_max_events, self.settings.batch_max_ms / 1000
                 )
                 records = [Inbound.of(m) for m in messages if m.error() is None]
+                last_input = max(last_input, self._assigned_at)
                 for m in messages:
                     error = m.error()
                     if error is not None and error.code() != KafkaError._PARTITION_EOF:
