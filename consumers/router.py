@@ -387,6 +387,9 @@ class Router:
             try:
                 self._producer.abort_transaction(30)
             except KafkaException as abort_exc:
+                if abort_exc.args[0].fatal():  # the producer is unusable: the restarted worker settles it
+                    log.error("fatal transaction error (the abort failed): %s", abort_exc.args[0])
+                    raise
                 log.warning("abort failed: %s", abort_exc)
             self._rewind()
             return

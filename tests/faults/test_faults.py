@@ -61,10 +61,12 @@ def _run(lab: FaultLab, results: list[FaultResult], fault: str) -> FaultRun:
     assert run.happened, f"the fault did not happen as intended: {dict(run.facts)}"
     reasons = run.facts["router_exit_reasons"]
     assert len(reasons) == run.router_exits
-    deliberate = ("fatal consumer error", STALL_EXIT, STALLED_CONSUMER)
+    # a fatal producer error (e.g. INVALID_TXN_STATE on an abort after a whole-cluster restart) stops
+    # the worker too: its restarted successor's init settles the transaction
+    deliberate = ("fatal consumer error", "fatal transaction error", STALL_EXIT, STALLED_CONSUMER)
     assert all(any(kind in reason for kind in deliberate) for reason in reasons), (
-        "a router only ever stops by itself on a fatal consumer error, a stalled transaction or a "
-        "consumer reading nothing while input waits (restarted, as a supervisor would)"
+        "a router only ever stops by itself on a fatal consumer or transaction error, a stalled "
+        f"transaction or a consumer reading nothing while input waits (restarted): {reasons}"
     )
     return run
 

@@ -187,3 +187,17 @@ def test_a_committed_batch_keeps_its_routed_events_and_an_aborted_one_drops_them
     aborted._recent.stage(Source("in", 0, 7), "e1")
     aborted._commit_batch([], started=0.0)
     assert aborted._recent.routed_at(Source("in", 0, 7), "e1") is None  # the redo is not a duplicate
+
+
+def test_an_abort_that_fails_fatally_stops_the_worker_at_once() -> None:
+    producer = RecordingProducer([], offsets_errors=(NEEDS_ABORT,))
+
+    def fatal_abort(timeout: float) -> None:
+        producer.calls.append("abort")
+        raise KafkaException(KafkaError(KafkaError.INVALID_TXN_STATE, "invalid state", fatal=True))
+
+    producer.abort_transaction = fatal_abort  # type: ignore[method-assign]
+    router = _router(producer)
+    with pytest.raises(KafkaException):
+        router._commit_batch([], started=0.0)
+    assert producer.calls == ["begin", "offsets", "abort"]
