@@ -32,11 +32,6 @@ class Admitted:
     def event_id(self) -> str:
         return str(self.record["envelope"]["event_id"])
 
-    @property
-    def case_key(self) -> bytes:
-        envelope = self.record["envelope"]
-        return str(envelope.get("case_id") or envelope["event_id"]).encode()
-
 
 class Admission:
     """Admission checks bound to the agencies' ingress topics, trusted keys and the catalogue."""

@@ -98,7 +98,7 @@ def trace(
     for entry in entries:
         console.print(
             f"[bold]{entry['event_type']}[/] {event_id} from {entry['agency']} "
-            f"(case {entry.get('case_id')}, read at {entry['source']}, "
+            f"(read at {entry['source']}, "
             f"ledger {entry['chain']} #{entry['seq']})"
         )
         table = Table("partner", "decision", "agreement", "fields / rule")
@@ -107,6 +107,12 @@ def trace(
             detail = f"{len(d['fields'])} released: {', '.join(d['fields'])}"
             if withheld:
                 detail += f"\nwithheld: {withheld}"
+            scrubbed = ", ".join(
+                f"{path} ({', '.join(f'{n} {kind}' for kind, n in sorted(kinds.items()))})"
+                for path, kinds in sorted(d.get("scrubbed", {}).items())
+            )
+            if scrubbed:
+                detail += f"\nscrubbed: {scrubbed}"
             table.add_row(d["partner"], "[green]delivered[/]", f"{d['agreement']} v{d['version']}", detail)
         for n in entry["denied"]:
             agreement = f"{n['agreement']} v{n['version']}" if n.get("agreement") else "-"

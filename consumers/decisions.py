@@ -139,23 +139,23 @@ class Decider:
     def _route(self, source: Source, admitted: Admitted, at: int) -> Outcome:
         routing = self._engine.route(admitted.entry.name, admitted.record)
         outcome = Outcome()
-        key = admitted.case_key
         delivered = []
         for d in routing.deliveries:
             entry = self._entry(d.schema_fingerprint)
             topic = self._prefix + d.topic
-            outcome.partner_records.append((topic, key, self._codec.encode(entry, d.record)))
-            delivered.append(
-                {
-                    "partner": d.partner,
-                    "topic": topic,
-                    "agreement": d.agreement_id,
-                    "version": _version(d.agreement_version),
-                    "schema": entry.label,
-                    "fields": list(d.released),
-                    "withheld": [list(w) for w in d.withheld],
-                }
-            )
+            outcome.partner_records.append((topic, d.key, self._codec.encode(entry, d.record)))
+            decision = {
+                "partner": d.partner,
+                "topic": topic,
+                "agreement": d.agreement_id,
+                "version": _version(d.agreement_version),
+                "schema": entry.label,
+                "fields": list(d.released),
+                "withheld": [list(w) for w in d.withheld],
+            }
+            if d.scrubbed:
+                decision["scrubbed"] = {path: dict(kinds) for path, kinds in d.scrubbed.items()}
+            delivered.append(decision)
         denied = [
             {
                 "partner": n.partner,
@@ -166,13 +166,11 @@ class Decider:
             }
             for n in routing.denials
         ]
-        envelope = admitted.record["envelope"]
         outcome.audit_body = {
             "event_id": admitted.event_id,
             "event_type": admitted.entry.name,
             "schema": admitted.entry.label,
             "agency": admitted.agency,
-            "case_id": envelope.get("case_id"),
             "source": str(source),
             "at": at,
             "delivered": delivered,

@@ -223,7 +223,8 @@ def record_units(rule: EventRule) -> frozenset[str]:
 
 def resolve_units(rule: EventRule | None, entry: SchemaEntry) -> list[Unit]:
     """Every output decision for ``entry`` in schema order: each leaf with the rule that governs
-    it (the longest named path it lies under), record units instead of their leaves."""
+    it (the longest named path it lies under; for free text only a rule naming it), record units
+    instead of their leaves."""
     fields = dict(rule.fields) if rule is not None else {}
     whole = record_units(rule) if rule is not None else frozenset()
     units: list[Unit] = []
@@ -234,9 +235,12 @@ def resolve_units(rule: EventRule | None, entry: SchemaEntry) -> list[Unit]:
         if not info.is_leaf or any(is_under(info.path, w) for w in whole):
             continue
         governing = None
-        for path, field_rule in fields.items():
-            if is_under(info.path, path) and (governing is None or len(path) > len(governing.path)):
-                governing = field_rule
+        if "free_text" in info.marks:  # free text is released only where it is named itself
+            governing = fields.get(info.path)
+        else:
+            for path, field_rule in fields.items():
+                if is_under(info.path, path) and (governing is None or len(path) > len(governing.path)):
+                    governing = field_rule
         units.append(Unit(info.path, info, governing, False))
     return units
 
@@ -542,7 +546,9 @@ def _parse_retention(doc: LineDict, rep: _Reporter) -> tuple[str | None, int | N
 def _applicable(transform: Transform, ltype: LeafType, record_name: str | None) -> str | None:
     """Why ``transform`` cannot apply to a field of this type (None when it can)."""
     kind = transform.kind
-    if kind in (TransformKind.KEEP, TransformKind.DROP):
+    if kind is TransformKind.SCRUB and record_name is not None:
+        return "scrub applies to a free-text field, not a whole record"
+    if kind in (TransformKind.KEEP, TransformKind.SCRUB, TransformKind.DROP):
         return None
     if record_name is not None:
         norm = transform.params.get("normalise")
@@ -578,8 +584,10 @@ def _applicable(transform: Transform, ltype: LeafType, record_name: str | None) 
 
 
 def _output_kind(transform: Transform, ltype: LeafType) -> str:
-    base = {"keep": ltype.describe(), "encrypt": "bytes"}.get(transform.kind.value, "string")
-    if ltype.kind == "array" and transform.kind is not TransformKind.KEEP:
+    base = {"keep": ltype.describe(), "scrub": ltype.describe(), "encrypt": "bytes"}.get(
+        transform.kind.value, "string"
+    )
+    if ltype.kind == "array" and not transform.copies:
         return f"array<{base}>"
     return base
 
@@ -671,15 +679,9 @@ def _validate_event(
         if unit.record_unit:
             record_name = leaf_type(entry, unit.path).named
         for case in unit.rule.cases:
-            why = _applicable(case.transform, leaf_type(entry, unit.path), record_name)
-            if (
-                why is None
-                and "free_text" in unit.info.marks
-                and case.transform.kind not in (TransformKind.KEEP, TransformKind.DROP)
-            ):
-                why = (
-                    "free text may only be kept (it is then scrubbed of withheld values, rule 11) or dropped"
-                )
+            why = _applicable(case.transform, leaf_type(entry, unit.path), record_name) or _free_text_rule(
+                unit.info, case.transform.kind
+            )
             if why is not None:
                 error(case.line, f"{unit.path}: {why}")
                 continue
@@ -715,6 +717,20 @@ def _validate_event(
                 ):
                     error(case.line, f"{entry.name}: {reason}", rule_id)
     return _dedupe(problems)
+
+
+def _free_text_rule(info: FieldInfo, kind: TransformKind) -> str | None:
+    """Free text goes out only as ``scrub`` (named by its own path: a record kept whole does not
+    release the free text inside it), and ``scrub`` only names free text."""
+    free = "free_text" in info.marks
+    if free and kind not in (TransformKind.SCRUB, TransformKind.DROP):
+        return (
+            "free text is released only with 'scrub' (every value the partner does not receive in "
+            "clear is removed from it, rule 11) or dropped"
+        )
+    if not free and kind is TransformKind.SCRUB:
+        return "scrub names free text only (every other string a partner receives is scrubbed anyway)"
+    return None
 
 
 def _prefixed(error: Callable[..., None], prefix: str) -> Callable[[int, str], None]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from policies import collect, conditions, guardrails, scrub
@@ -51,12 +51,15 @@ from policies.pseudonyms import Tokeniser
 from policies.registry import Partner, PartnerKind, Regime
 from policies.results import Delivery, Denial
 from policies.schemainfo import leaf_type
-from policies.transforms import Exposure, Transform, TransformKind
+from policies.transforms import Exposure, Transform, TransformKind, transformed_output
 from schemas.catalogue import Catalogue
 from schemas.entry import SchemaEntry
+from schemas.marks import ValueKind
 from schemas.naming import non_null_branches, resolve, type_of
 
 NAMESPACE_ROOT = "org.pentameter.partner"
+_CASE_KEY_CACHE = 4096
+"""Case keys remembered per plan (a case's events arrive close together)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,6 @@ class Plan:
         self.released: tuple[str, ...] = tuple(released)
         self.withheld: tuple[tuple[str, str], ...] = tuple(withheld)
         self._released_set = frozenset(self.released)
-        self._free_text_paths = tuple(u.path for u, _, leaf in self._unit_plans.values() if leaf.free_text)
         self._tree = self._build_tree(entry.schema, "")
         self.namespace = f"{NAMESPACE_ROOT}.{partner.id}.{entry.name}"
         self.projection_schema = derive_schema(
@@ -152,13 +154,13 @@ class Plan:
         self.generated_source: dict[str, str] = {}
         """Source of the generated builders, by record path (for review and debugging)."""
         self._root_build = self._builder(self._tree)
-        self._scrub = bool(self._free_text_paths)
+        self._scrubbers = self._plan_scrubbers()
+        self._scrub = bool(self._scrubbers)
         self._collect_static = (
-            collect.text_collector(entry.schema, entry.names, skip=self._is_released_unit)
-            if self._scrub
-            else None
+            collect.collector(entry.schema, entry.names, skip=self._is_released_unit) if self._scrub else None
         )
-        self._scrubbers = [scrub.scrubber(p) for p in self._free_text_paths]
+        self.scrubbed_paths = tuple(path for path, _ in self._scrubbers)
+        """Paths of the strings this plan scrubs of withheld values (rule 11), for explain."""
         self._when = conditions.compile_condition(rule.when, partner) if rule.when is not None else None
         self._purposes = sorted(rule.purposes)
         self._restricted_purposes = frozenset(rule.purposes)
@@ -168,6 +170,10 @@ class Plan:
         self._pid, self._topic, self._is_ngo = partner.id, partner.topic, partner.is_ngo
         self._agreement_id, self._agreement_version = agreement.id, agreement.version
         self._released_cache: dict[frozenset[str], tuple[str, ...]] = {}
+        cap = agreement.retention_max_days
+        self._review_cap = timedelta(days=cap) if cap is not None else None
+        self._case_token = tokeniser.function("reference")
+        self._case_keys: dict[str, bytes] = {}
         self._not_recipient: dict[tuple[str, str], Denial] = {}
 
     # -- compile: static checks and unit plans ------------------------------------------------
@@ -219,6 +225,21 @@ class Plan:
                         )
         if problems:
             raise GuardRailViolation(problems)
+
+    def _plan_scrubbers(self) -> list[tuple[str, scrub.Scrubber]]:
+        """Every string the partner may receive in clear, free text or not (codes and the
+        structural fields aside), with the function that scrubs it of withheld values (rule 11)."""
+        found: list[tuple[str, scrub.Scrubber]] = []
+        for path, (unit, _, _) in self._unit_plans.items():
+            info = unit.info
+            if unit.record_unit or path in guardrails.STRUCTURAL_FIELDS:
+                continue
+            if info.value_kind in (None, ValueKind.CODE) or not leaf_type(self.entry, path).carries_text:
+                continue
+            cases = unit.rule.cases if unit.rule is not None else ()
+            skip = transformed_output(tuple(c.transform for c in cases))
+            found.append((path, scrub.scrubber(path, skip, structured="free_text" not in info.marks)))
+        return found
 
     def _is_released_unit(self, path: str) -> bool:
         return path in self._released_set
@@ -286,7 +307,7 @@ class Plan:
                     conditional = True
                 guard = self._guard_for(unit, case.transform.exposure) if fn is not None else None
                 conditional = conditional or guard is not None
-                collects = case.transform.kind is not TransformKind.KEEP
+                collects = not case.transform.copies
                 encrypts = case.transform.kind is TransformKind.ENCRYPT
                 cases.append(CompiledCase(fn, cond, guard, collects, encrypts))
                 if fn is not None:
@@ -326,10 +347,8 @@ class Plan:
                 is_array=is_array,
                 how=how,
                 free_text="free_text" in unit.info.marks
-                and all(c.transform.kind is TransformKind.KEEP for c in cases_src if c.transform.releases),
-                keep_default=all(
-                    c.transform.kind is TransformKind.KEEP for c in cases_src if c.transform.releases
-                ),
+                and all(c.transform.copies for c in cases_src if c.transform.releases),
+                keep_default=all(c.transform.copies for c in cases_src if c.transform.releases),
             )
             self._unit_plans[unit.path] = (unit, cases, leaf)
             kinds = tuple(c.transform.kind.value for c in cases_src if c.transform.releases)
@@ -581,13 +600,11 @@ class Plan:
         names = self.entry.names
         rules = self._instance_rules(node.source)
         record_def = node.source
-        collectors: dict[str | None, collect.Collector | None] = {
-            None: collect.text_collector(record_def, names)
-        }
+        collectors: dict[str | None, collect.Collector | None] = {None: collect.collector(record_def, names)}
         for _, _, targets, _ in rules:
             for target in targets or ():
-                ftype = next(f["type"] for f in record_def["fields"] if f["name"] == target)
-                collectors[target] = collect.text_collector(ftype, names)
+                field = next(f for f in record_def["fields"] if f["name"] == target)
+                collectors[target] = collect.field_collector(field, names)
         empties: dict[str, Any] = {item.name: _empty(item) for item in node.fields}
         output_names = {item.name for item in node.fields}
         plain_part = self._compile(
@@ -665,20 +682,16 @@ class Plan:
     def _leaf_op(self, leaf: OutLeaf, cases: list[CompiledCase]) -> LeafOp:
         name, path = leaf.name, leaf.path
         empty: Any = [] if leaf.is_array else None
-        record_unit = self._unit_plans[leaf.path][0].record_unit
-        unit_collector = (
-            collect.text_collector(self._unit_plans[leaf.path][0].info.schema, self.entry.names)
-            if record_unit
-            else None
+        unit = self._unit_plans[leaf.path][0]
+        found = (
+            collect.collector(unit.info.schema, self.entry.names, unit.info.value_kind)
+            if unit.record_unit
+            else collect.leaf_collector(unit.info.value_kind)
         )
 
         def gather(value: Any, ctx: Ctx) -> None:
-            if ctx.removed is None:
-                return
-            if unit_collector is not None:
-                unit_collector(value, ctx.removed)
-            else:
-                collect.collect_value(value, ctx.removed)
+            if ctx.removed is not None and found is not None:
+                found(value, ctx.removed)
 
         only = cases[0] if len(cases) == 1 else None
         if only is not None and only.cond is None and only.guard is None and only.fn is not None:
@@ -810,9 +823,13 @@ class Plan:
     def apply(self, record: dict[str, Any], day: date | None = None) -> Delivery | Denial:
         """Project one decoded record (Avro-ready dict of this plan's event schema) for the plan's
         partner, as of ``day`` (today by default)."""
-        return self._apply(record, self._facts(record), day or date.today())
+        return self.decide(record, self._facts(record), day or date.today(), scrub.ScrubCache())
 
-    def _apply(self, record: dict[str, Any], facts: EventFacts, day: date) -> Delivery | Denial:
+    def decide(
+        self, record: dict[str, Any], facts: EventFacts, day: date, cache: scrub.ScrubCache
+    ) -> Delivery | Denial:
+        """:meth:`apply` for the engine, which reads the facts once per record and shares one
+        scrub cache between every partner's plan."""
         if not (self._valid_from <= day <= self._valid_to):
             return self._denials["not_in_force"]
         pid = self._pid
@@ -830,6 +847,14 @@ class Plan:
             return self._denials["ngo"]
         if self._when is not None and not self._when(record, record):
             return self._denials["condition"]
+        envelope = record["envelope"]
+        review = self._review_date(envelope)
+        if review <= day:
+            return self._denial(
+                guardrails.R12_REVIEW_PASSED,
+                f"the record's review date {review.isoformat()} under {self.agreement.label} is not after "
+                f"{day.isoformat()}: {pid} must delete it by then, so it is not sent",
+            )
         ctx = Ctx(record, facts, [] if self._scrub else None)
         if self._needs_victim:
             ctx.victim_block = self._victim_block(facts)
@@ -838,15 +863,16 @@ class Plan:
         out = self._root_build(record, ctx, None, record)
         if out is WITHHELD:  # cannot happen for a top-level record; kept as a hard stop
             raise PlanError(f"{self.event_type} root record withheld for {pid}")
+        scrubbed: scrub.Counts = {}
         removed = ctx.removed
         if removed is not None:
             if self._collect_static is not None:
                 self._collect_static(record, removed)
             if removed:
-                values = scrub.candidates(removed)
-                if values:
-                    for scrubber in self._scrubbers:
-                        scrubber(out, values)
+                index = scrub.ScrubIndex(f for f in (cache.forms_of(v, k) for v, k in removed) if f)
+                if index:
+                    for _, scrubber in self._scrubbers:
+                        scrubber(out, index, cache, scrubbed)
         out["sharing"] = {
             "agreement_id": self._agreement_id,
             "agreement_version": self._agreement_version,
@@ -869,7 +895,33 @@ class Plan:
             self.fingerprint,
             released,
             withheld,
+            self.record_key(envelope),
+            scrubbed,
         )
+
+    def _review_date(self, envelope: Mapping[str, Any]) -> date:
+        """The review (delete) date the partner is given: the event's, capped by the agreement's
+        retention (rule 12)."""
+        review: date = envelope["review_date"]
+        if self._review_cap is not None:
+            limit: date = envelope["recorded_at"].date() + self._review_cap
+            if limit < review:
+                return limit
+        return review
+
+    def record_key(self, envelope: Mapping[str, Any]) -> bytes:
+        """The Kafka key of this partner's record: its own pseudonym of the case id (so a case's
+        records stay in order on one partition and no partner sees another's key or the case id
+        it may not receive), or the event id, which every partner receives, when there is no case."""
+        case = envelope.get("case_id")
+        if not case:
+            return str(envelope["event_id"]).encode()
+        key = self._case_keys.get(case)
+        if key is None:
+            if len(self._case_keys) >= _CASE_KEY_CACHE:
+                self._case_keys.clear()
+            key = self._case_keys[case] = self._case_token(case).encode()
+        return key
 
     def _restricted(self, facts: EventFacts) -> Denial | None:
         """Rule 3: a restrictive handling code lets the record go only to its named recipients,

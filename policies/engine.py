@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from policies.facts import EventFacts, facts_reader
 from policies.pseudonyms import PseudonymSecrets
 from policies.registry import Partner, PartnerKind, Registry, load_registry
 from policies.results import Delivery, Denial, Routing
+from policies.scrub import ScrubCache
 from schemas.catalogue import Catalogue
 from schemas.codes import FORCE_REGION
 from schemas.entry import SchemaEntry
@@ -210,6 +211,7 @@ class PolicyEngine:
             return routing
         facts = self._facts[event_type](record)
         day = self._today or date.today()
+        cache = ScrubCache()
         deliveries, denials = routing.deliveries, routing.denials
         for _partner, slot in table:
             if isinstance(slot, Denial):
@@ -218,7 +220,7 @@ class PolicyEngine:
             plan = slot[0]
             if len(slot) > 1:
                 plan = next((p for p in slot if p.agreement.in_force(day)), slot[-1])
-            result = plan._apply(record, facts, day)
+            result = plan.decide(record, facts, day, cache)
             if isinstance(result, Delivery):
                 deliveries.append(result)
             else:
@@ -253,6 +255,8 @@ class PolicyEngine:
         delivered = set(routing.delivered_to())
         for partner in sorted(must - delivered):
             denial = routing.decision(partner)
+            if isinstance(denial, Denial) and denial.rule_id == guardrails.R12_REVIEW_PASSED:
+                continue  # past its review date, the record is shared with no one: not a failed route
             why = f"{denial.rule_id}: {denial.reason}" if isinstance(denial, Denial) else "no decision"
             message = (
                 f"{guardrails.R7_CHILD_ROUTING}: child {routing.event_type} {routing.event_id} did not "
@@ -269,7 +273,7 @@ class PolicyEngine:
             if not required:
                 continue
             for area, partners in sorted(required.items()):
-                record = child_probe(event_type, area or "BRITISH_TRANSPORT_POLICE")
+                record = child_probe(event_type, area or "BRITISH_TRANSPORT_POLICE", self.today)
                 routing = self.route(event_type, record)
                 # A revoked partner is an operator's decision, alerted on per event, not an
                 # agreement error: the engine must still load to deny it.
@@ -301,10 +305,18 @@ class PolicyEngine:
         return problems
 
 
-def child_probe(event_type: str, force_area: str) -> dict[str, Any]:
-    """A valid child victim event of ``event_type`` in ``force_area`` (the rule 7 probe)."""
+def child_probe(event_type: str, force_area: str, day: date) -> dict[str, Any]:
+    """A valid child victim event of ``event_type`` in ``force_area``, recorded the day before
+    ``day`` and due for review a year later (the rule 7 probe)."""
     record = copy.deepcopy(sample(event_type))
     env = record["envelope"]
+    recorded = datetime.combine(day - timedelta(days=1), time(9), tzinfo=UTC)
+    env["occurred_at"] = env["recorded_at"] = recorded
+    env["review_date"] = day + timedelta(days=365)
+    if record.get("decision_date") is not None:
+        record["decision_date"] = recorded.date()
+    if record.get("recovery_period_end") is not None:
+        record["recovery_period_end"] = recorded.date() + timedelta(days=45)
     env["force_area"] = force_area
     env["region"] = FORCE_REGION.get(force_area, "NATIONAL")
     record["is_child"] = True

@@ -53,7 +53,9 @@ R8_SAFE_ADDRESS = "R8-safe-address"
 R9_SPECIAL_CATEGORY = "R9-special-category"
 R9_CRIMINAL_OFFENCE = "R9-criminal-offence-data"
 R10_AUDIT_FIELDS = "R10-audit-fields"
+R11_SCRUB = "R11-scrub"
 R12_REVIEW_DATE = "R12-review-date"
+R12_REVIEW_PASSED = "R12-review-date-passed"
 AGREEMENT_DROP = "agreement-drop"
 AGREEMENT_CONDITION = "agreement-condition"
 """Not guard rails: the agreement itself dropped the field, or its condition did not hold."""
@@ -188,7 +190,21 @@ GUARD_RAILS: Mapping[str, GuardRail] = MappingProxyType(
                 "agreement id and version, unchanged.",
                 "load + compile",
             ),
+            GuardRail(
+                R11_SCRUB,
+                11,
+                "A value a partner does not receive in clear (of anyone in the record) is removed from "
+                "every string it does receive, in any spelling; free text goes out only as 'scrub', "
+                "named by its own path.",
+                "load + apply",
+            ),
             GuardRail(R12_REVIEW_DATE, 12, "Every shared record carries its review date.", "load + compile"),
+            GuardRail(
+                R12_REVIEW_PASSED,
+                12,
+                "A record on or after its review date (capped by the agreement's retention) is not shared.",
+                "apply",
+            ),
         )
     }
 )

@@ -30,13 +30,16 @@ WITHHELD: Any = object()
 
 class Ctx:
     """Per-record state while one plan builds one delivery: the input record and its facts, the
-    strings withheld so far (``removed``, for rule 11; None when the plan releases no free text),
-    the (path, rule) pairs withheld by value (for the audit), the list indexes on the way to the
-    current field (for encryption's associated data), and the consent/child guard verdicts."""
+    values withheld so far with their kinds (``removed``, for rule 11; None when the plan releases
+    no string to scrub), the (path, rule) pairs withheld by value (for the audit), the list indexes
+    on the way to the current field (for encryption's associated data), and the consent/child
+    guard verdicts."""
 
     __slots__ = ("event_block", "facts", "indexes", "removed", "root", "victim_block", "withheld")
 
-    def __init__(self, root: dict[str, Any], facts: EventFacts, removed: list[str] | None) -> None:
+    def __init__(
+        self, root: dict[str, Any], facts: EventFacts, removed: list[tuple[Any, str]] | None
+    ) -> None:
         self.root = root
         self.facts = facts
         self.removed = removed
@@ -86,7 +89,7 @@ def value_fn(
     kind = transform.kind
     if kind is TransformKind.DROP:
         return None
-    if kind is TransformKind.KEEP:
+    if transform.copies:
         if path == "envelope.review_date" and review_cap is not None:
             cap = timedelta(days=review_cap)
 
@@ -208,7 +211,7 @@ def may_withhold(source: tuple[Any, ...], cases: list[CompiledCase]) -> bool:
 
 def branch(transform: Transform, ltype: LeafType, source_type: Any) -> Branch:
     """The output type one case gives a field (see :data:`policies.projection.Branch`)."""
-    if transform.kind is TransformKind.KEEP:
+    if transform.copies:
         if ltype.is_string or ltype.is_string_list:
             return ("string", ltype.is_string_list)
         return ("keep", source_type)

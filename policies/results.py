@@ -10,8 +10,12 @@ audit needs and nothing it would have to look up.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, NamedTuple
+
+_NOTHING_SCRUBBED: Mapping[str, Mapping[str, int]] = MappingProxyType({})
 
 
 class Delivery(NamedTuple):
@@ -22,7 +26,9 @@ class Delivery(NamedTuple):
     record withheld outright); ``withheld`` pairs each withheld path with the rule that withheld
     it (``R1-default-deny`` for fields no agreement names, guard-rail ids, ``agreement-drop``,
     ``agreement-condition``). A repeated path (``people[].name``) may appear in both when some
-    instances were released and others withheld.
+    instances were released and others withheld. ``key`` is the Kafka key of the partner's record
+    (derived only from what the partner may see); ``scrubbed`` counts, per field path and kind,
+    the spans rule 11 replaced by a placeholder (never a value).
     """
 
     partner: str
@@ -34,6 +40,8 @@ class Delivery(NamedTuple):
     schema_fingerprint: bytes
     released: tuple[str, ...]
     withheld: tuple[tuple[str, str], ...]
+    key: bytes | None = None
+    scrubbed: Mapping[str, Mapping[str, int]] = _NOTHING_SCRUBBED
 
 
 class Denial(NamedTuple):

@@ -6,6 +6,7 @@ The closed list (an agreement naming anything else is refused at load):
 transform     parameters                                  output type  exposure
 ============  ==========================================  ===========  ==================
 keep          -                                           as input     clear
+scrub         - (free text only)                          as input     clear
 drop          -                                           (absent)     none
 mask          keep_last: 0-8 (default 4)                  string       clear (partial)
 generalise    to: month | year (dates, timestamps),       string       reduced
@@ -16,6 +17,11 @@ pseudonymise  normalise: text | name | phone | vrm |      string       token
               (strings), address (an Address record)
 encrypt       -                                           bytes        clear (to partner)
 ============  ==========================================  ===========  ==================
+
+``scrub`` is how free text is released: the text as it is, less every form of every value the
+partner does not receive in clear (rule 11, :mod:`policies.scrub`). The engine scrubs every string
+a partner receives in clear, so ``scrub`` changes nothing for other fields; it is required for
+free text so an agreement says, where a reader sees it, that narrative goes out scrubbed.
 
 *Exposure* is what guard rails reason about: a clear value identifies as much as the input
 (masking and encryption for the partner included: the partner reads it); a reduced one is
@@ -33,13 +39,14 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from policies.pseudonyms import NORMALISERS, RECORD_NORMALISERS
+from policies.pseudonyms import NORMALISERS, RECORD_NORMALISERS, TOKEN_PREFIX
 
 
 class TransformKind(StrEnum):
     """The transforms an agreement may name."""
 
     KEEP = "keep"
+    SCRUB = "scrub"
     DROP = "drop"
     MASK = "mask"
     GENERALISE = "generalise"
@@ -59,6 +66,7 @@ class Exposure(StrEnum):
 EXPOSURE: Mapping[TransformKind, Exposure] = MappingProxyType(
     {
         TransformKind.KEEP: Exposure.CLEAR,
+        TransformKind.SCRUB: Exposure.CLEAR,
         TransformKind.MASK: Exposure.CLEAR,
         TransformKind.ENCRYPT: Exposure.CLEAR,
         TransformKind.GENERALISE: Exposure.REDUCED,
@@ -66,6 +74,9 @@ EXPOSURE: Mapping[TransformKind, Exposure] = MappingProxyType(
         TransformKind.DROP: Exposure.NONE,
     }
 )
+
+COPYING = frozenset({TransformKind.KEEP, TransformKind.SCRUB})
+"""Transforms that release the value as it is."""
 
 DATE_LEVELS = ("month", "year")
 AGE_LEVELS = ("age_band",)
@@ -77,6 +88,7 @@ MASK_PREFIX = "****"
 PARAMETERS: Mapping[TransformKind, frozenset[str]] = MappingProxyType(
     {
         TransformKind.KEEP: frozenset(),
+        TransformKind.SCRUB: frozenset(),
         TransformKind.DROP: frozenset(),
         TransformKind.MASK: frozenset({"keep_last"}),
         TransformKind.GENERALISE: frozenset({"to"}),
@@ -100,6 +112,11 @@ class Transform:
         return EXPOSURE[self.kind]
 
     @property
+    def copies(self) -> bool:
+        """True for ``keep`` and ``scrub``: the value goes out as it came in (scrubbing aside)."""
+        return self.kind in COPYING
+
+    @property
     def releases(self) -> bool:
         """True unless the transform is ``drop``."""
         return self.kind is not TransformKind.DROP
@@ -113,6 +130,26 @@ class Transform:
         if self.kind is TransformKind.PSEUDONYMISE:
             return f"pseudonymise({self.params.get('normalise', 'text')})"
         return self.kind.value
+
+
+_TOKEN = re.compile(re.escape(TOKEN_PREFIX) + "[0-9a-f]{32}")
+
+
+def transformed_output(transforms: tuple[Transform, ...]) -> Callable[[str], bool]:
+    """A test telling a string that one of ``transforms`` produced (a pseudonym token, a mask)
+    from a value released as it is, for a field whose cases may give either: rule 11 scrubs the
+    latter and leaves the former alone. Only shapes these transforms can produce pass, so a
+    copied value cannot dress up as one to escape scrubbing."""
+    tokens = any(t.kind is TransformKind.PSEUDONYMISE for t in transforms)
+    shown = [int(t.params.get("keep_last", 4)) for t in transforms if t.kind is TransformKind.MASK]
+    longest_mask = len(MASK_PREFIX) + max(shown, default=-len(MASK_PREFIX) - 1)
+
+    def produced(value: str) -> bool:
+        if tokens and _TOKEN.fullmatch(value) is not None:
+            return True
+        return value.startswith(MASK_PREFIX) and len(value) <= longest_mask
+
+    return produced
 
 
 def check_params(kind: TransformKind, params: Mapping[str, Any]) -> list[str]:

@@ -7,6 +7,7 @@ that does the work (ingest, generator, bench) plus rich output.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -172,6 +173,13 @@ def generate_command(
     scale: float = typer.Option(
         1.0, "--scale", help="Size relative to the real operation, 0.01 to 5 (0.1 = a tenth)."
     ),
+    launch: datetime | None = typer.Option(
+        None,
+        "--launch",
+        formats=["%Y-%m-%d"],
+        help="Launch day (YYYY-MM-DD); by default the operation ended two weeks ago, so its records "
+        "are current (a record past its review date is shared with no one).",
+    ),
 ) -> None:
     """Generate a wholly fictional operation in the shape of Pentameter 2 (launched 3 October 2007).
 
@@ -185,7 +193,14 @@ def generate_command(
     """
     target = out_dir or Path("out") / f"{scenario}-seed{seed}"
     try:
-        result = generate(scenario, seed=seed, scale=scale, bad_rows=bad_rows, out=target)
+        result = generate(
+            scenario,
+            seed=seed,
+            scale=scale,
+            bad_rows=bad_rows,
+            out=target,
+            launch=launch.replace(tzinfo=UTC) if launch else None,
+        )
     except ProducersError as exc:
         raise _fail(str(exc)) from exc
     counts = result.ground_truth["counts"]

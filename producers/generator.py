@@ -9,9 +9,11 @@ In process (a demo or a test)::
 
 From the shell: ``pentameter generate --scenario pentameter2 --seed 7 --scale 0.1 --bad-rows 5``.
 
-The same scenario, seed, scale and bad-row count always give the same files, byte for byte: every
-random choice comes from one ``random.Random`` seeded with a string, records are written with a
-fixed key order, and nothing depends on the clock, the machine or hash randomisation.
+The same scenario, seed, scale, bad-row count and launch day always give the same files, byte for
+byte: every random choice comes from one ``random.Random`` seeded with a string, records are
+written with a fixed key order, and nothing depends on the machine or hash randomisation. The
+launch day defaults to one that ends the operation two weeks before today (so its records are
+current: rule 12); pass ``launch`` to pin it.
 
 ``ground_truth.json`` holds:
 
@@ -36,6 +38,7 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +51,9 @@ from producers.truth import cross_force_links, premises_value, tally
 Record = dict[str, Any]
 GROUND_TRUTH = "ground_truth.json"
 
-SCENARIOS: dict[str, Callable[[int, float], pentameter2.Scenario]] = {"pentameter2": pentameter2.build}
-"""Scenario name -> builder(seed, scale)."""
+Builder = Callable[[int, float, datetime], pentameter2.Scenario]
+SCENARIOS: dict[str, Builder] = {"pentameter2": pentameter2.build}
+"""Scenario name -> builder(seed, scale, launch)."""
 
 
 def dumps(record: Record) -> str:
@@ -98,6 +102,7 @@ def generate(
     scale: float = 1.0,
     bad_rows: int = 0,
     out: Path | None = None,
+    launch: datetime | None = None,
 ) -> Generated:
     """Build a scenario; write it under ``out`` when given. See the module docstring for the shape."""
     build = SCENARIOS.get(scenario)
@@ -107,7 +112,8 @@ def generate(
         raise ScenarioError(f"scale {scale} is out of range: use a value between 0.01 and 5")
     if bad_rows < 0:
         raise ScenarioError("--bad-rows cannot be negative")
-    built = build(seed, scale)
+    launch = launch or pentameter2.recent_launch()
+    built = build(seed, scale, launch)
     files = {f"{agency}.jsonl": records for agency, records in sorted(built.records.items())}
     rng = random.Random(f"{scenario}:{seed}:bad-rows")
     bad = make_bad_rows(files, bad_rows, rng, dumps)
@@ -121,7 +127,7 @@ def generate(
         "scale": scale,
         "operation": {
             "name": "Pentameter 2 (fictional reconstruction)",
-            "launched": pentameter2.LAUNCH.date().isoformat(),
+            "launched": launch.date().isoformat(),
             "days": pentameter2.DAYS,
             "forces": "the 46 ForceArea symbols of the schema stand in for the 55 UK police forces",
         },

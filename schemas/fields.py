@@ -19,7 +19,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from schemas.marks import VALUE_KIND_ATTRIBUTE, ValueKind
 from schemas.naming import Schema, non_null_branches, resolve, short_name, type_of
+
+_DATE_LOGICAL = frozenset({"date", "timestamp-millis", "timestamp-micros"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,9 @@ class FieldInfo:
     is_leaf: bool
     symbols: tuple[str, ...] | None
     has_default: bool
+    value_kind: str | None = None
+    """How the value is written (:class:`schemas.marks.ValueKind`) for a string, list of strings,
+    date or timestamp leaf; None for other types."""
 
     def marks_when(self, values: Mapping[str, object]) -> frozenset[str]:
         """Marks that apply given the values of the deciding fields, keyed by condition path."""
@@ -120,6 +126,32 @@ def _record_inside(node: Schema, names: Mapping[str, dict[str, Any]]) -> tuple[A
         if type_of(inner) in ("record", "error"):
             return inner, "[]" if kind == "array" else "{}", nullable
     return None, "", False
+
+
+def value_kind_of(
+    field: Mapping[str, Any], names: Mapping[str, dict[str, Any]], marks: frozenset[str]
+) -> str | None:
+    """The :class:`ValueKind` of a field: its ``value_kind`` attribute, else ``date`` for a date or
+    timestamp, ``reference`` for a uuid, ``text`` for a string marked free_text and ``label`` for
+    any other string (or list of strings); None for every other type."""
+    declared = field.get(VALUE_KIND_ATTRIBUTE)
+    node = resolve(field["type"], names)
+    branches = non_null_branches(node) if isinstance(node, list) else [node]
+    if len(branches) != 1:
+        return None
+    inner = resolve(branches[0], names)
+    if type_of(inner) == "array":
+        inner = resolve(inner["items"], names)
+    logical = inner.get("logicalType") if isinstance(inner, dict) else None
+    if logical in _DATE_LOGICAL:
+        return ValueKind.DATE.value
+    if type_of(inner) != "string":
+        return None
+    if isinstance(declared, str):
+        return declared
+    if logical == "uuid":
+        return ValueKind.REFERENCE.value
+    return (ValueKind.TEXT if "free_text" in marks else ValueKind.LABEL).value
 
 
 def _conditionals(record: Mapping[str, Any], scope: str) -> list[tuple[set[str] | None, Any]]:
@@ -181,6 +213,7 @@ def walk_fields(schema: Schema, names: Mapping[str, dict[str, Any]]) -> Iterator
                 is_leaf=inner is None,
                 symbols=symbols,
                 has_default="default" in field,
+                value_kind=value_kind_of(field, names, marks) if inner is None else None,
             )
             if inner is not None and inner["name"] not in stack:
                 yield from visit(

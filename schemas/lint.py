@@ -4,7 +4,9 @@
   schemas to learn what they are being sent;
 * every ``sensitivity`` mark comes from the closed list in :mod:`schemas.marks`;
 * every ``conditional_sensitivity`` rule names a sibling field that exists, values that field can
-  hold, and marks from the closed list.
+  hold, and marks from the closed list;
+* every ``value_kind`` comes from the closed list :class:`schemas.marks.ValueKind` and sits on a
+  string (or list of strings) field.
 
 The checks return problems as strings naming the field path, so a loader can report them all.
 """
@@ -14,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from schemas.marks import ALL_MARKS, unknown_marks
-from schemas.naming import NAMED_KINDS, Schema, named_types, non_null_branches, resolve
+from schemas.marks import ALL_MARKS, ALL_VALUE_KINDS, VALUE_KIND_ATTRIBUTE, unknown_marks
+from schemas.naming import NAMED_KINDS, Schema, named_types, non_null_branches, resolve, type_of
 
 
 def _allowed_values(field_type: Schema, names: Mapping[str, dict[str, Any]]) -> set[object] | None:
@@ -79,6 +81,19 @@ def _check_conditionals(
     return problems
 
 
+def _check_value_kind(field: Mapping[str, Any], fpath: str, names: Mapping[str, dict[str, Any]]) -> list[str]:
+    kind = field[VALUE_KIND_ATTRIBUTE]
+    if not isinstance(kind, str) or kind not in ALL_VALUE_KINDS:
+        return [f"field {fpath}: value_kind {kind!r} is not from the closed list {sorted(ALL_VALUE_KINDS)}"]
+    branches = non_null_branches(field["type"])
+    node = resolve(branches[0], names) if len(branches) == 1 else None
+    if isinstance(node, dict) and node.get("type") == "array":
+        node = resolve(node["items"], names)
+    if node is None or type_of(node) != "string":
+        return [f"field {fpath}: value_kind {kind!r} is only for a string or a list of strings"]
+    return []
+
+
 def lint(schema: Schema, *, require_docs: bool = True) -> list[str]:
     """Return every house-rule problem in an expanded schema (empty when it is clean)."""
     names = named_types(schema)
@@ -118,6 +133,8 @@ def lint(schema: Schema, *, require_docs: bool = True) -> list[str]:
                             f"field {fpath}: sensitivity marks {', '.join(bad)} are not from "
                             f"the closed list {sorted(ALL_MARKS)}"
                         )
+                if VALUE_KIND_ATTRIBUTE in field:
+                    problems.extend(_check_value_kind(field, fpath, names))
                 for branch in non_null_branches(field["type"]):
                     visit(branch, fpath)
 

@@ -12,6 +12,14 @@ Some marks depend on values: a record may declare ``"conditional_sensitivity"``,
 field F of the same record instance has one of the values, the marks apply to the listed fields of
 that instance (all of its fields when ``fields`` is absent). This is how a POLE entity whose role
 is SUSPECT becomes suspect data, and how a safe house's address becomes a sensitive location.
+
+A string field may also say what *kind* of value it holds, ``"value_kind": "phone"``, from the
+closed list :class:`ValueKind`. Marks say how sensitive a value is; the kind says how people write
+it, which is what rule 11 needs to find it again in free text in another spelling (a postcode
+without its space, a phone with +44, a name's parts). Dates and timestamps take their kind from
+their logical type; a field marked ``free_text`` is ``text``; any other string without a kind is a
+``label``. Like marks, the attribute is not part of the Avro canonical form, so it never changes a
+fingerprint.
 """
 
 from __future__ import annotations
@@ -54,6 +62,57 @@ MARK_DOCS = MappingProxyType(
 )
 
 ALL_MARKS: frozenset[str] = frozenset(m.value for m in Mark)
+
+
+class ValueKind(StrEnum):
+    """What a string (or date) field holds, for finding its value again in free text."""
+
+    NAME = "name"
+    ORGANISATION = "organisation"
+    PHONE = "phone"
+    EMAIL = "email"
+    ADDRESS = "address"
+    POSTCODE = "postcode"
+    VEHICLE = "vehicle"
+    ACCOUNT = "account"
+    SORT_CODE = "sort_code"
+    DOCUMENT = "document"
+    REFERENCE = "reference"
+    DATE = "date"
+    CODE = "code"
+    TEXT = "text"
+    LABEL = "label"
+
+
+VALUE_KIND_DOCS = MappingProxyType(
+    {
+        ValueKind.NAME: "A person's name or alias: also found part by part (each part of three letters "
+        "or more as a whole word) and with any separator.",
+        ValueKind.ORGANISATION: "An organisation's name: found whole, in any case and with any separator.",
+        ValueKind.PHONE: "A phone number: found as its digits with any separators and with a +44, 0044 "
+        "or 0 prefix.",
+        ValueKind.EMAIL: "An email address: found whole and by its local part.",
+        ValueKind.ADDRESS: "An address line or town.",
+        ValueKind.POSTCODE: "A postcode: found with or without its space, in any case.",
+        ValueKind.VEHICLE: "A vehicle registration mark: found with or without spaces, in any case.",
+        ValueKind.ACCOUNT: "An account number or IBAN: found with or without spaces or dashes.",
+        ValueKind.SORT_CODE: "A sort code: found with or without dashes or spaces.",
+        ValueKind.DOCUMENT: "A document or device number (passport, IMEI, registration): any case, any "
+        "separators.",
+        ValueKind.REFERENCE: "A case, victim, custody or source reference: any case, any separators.",
+        ValueKind.DATE: "A date (from the logical types date and timestamp-millis): found as ISO, "
+        "d/m/yyyy, dd/mm/yy, d.m.yyyy, d-m-yyyy, 17 Nov 1999, 17th November 1999, November 17, 1999.",
+        ValueKind.CODE: "A code from a small validated vocabulary (ISO country, language and currency "
+        "codes, grading codes, the publishing agency): vocabulary, not data, so never searched for "
+        "and never scrubbed.",
+        ValueKind.TEXT: "Free text (the default of a field marked free_text).",
+        ValueKind.LABEL: "Any other short text (the default): found whole, any case, any separators.",
+    }
+)
+
+ALL_VALUE_KINDS: frozenset[str] = frozenset(k.value for k in ValueKind)
+VALUE_KIND_ATTRIBUTE = "value_kind"
+"""The custom field attribute naming a field's kind."""
 
 
 def unknown_marks(marks: object) -> list[str]:

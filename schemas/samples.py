@@ -17,8 +17,8 @@ from schemas.convert import to_json
 
 Record = dict[str, Any]
 
-_OCCURRED = datetime(2008, 2, 14, 22, 30, tzinfo=UTC)
-_RECORDED = datetime(2008, 2, 15, 9, 5, 12, 345000, tzinfo=UTC)
+_OCCURRED = datetime(2026, 2, 14, 22, 30, tzinfo=UTC)
+_RECORDED = datetime(2026, 2, 15, 9, 5, 12, 345000, tzinfo=UTC)
 
 
 def _envelope(event_type: str, n: int, **overrides: Any) -> Record:
@@ -33,7 +33,7 @@ def _envelope(event_type: str, n: int, **overrides: Any) -> Record:
         "classification": "OFFICIAL_SENSITIVE",
         "force_area": "GLOUCESTERSHIRE",
         "region": "SOUTH_WEST",
-        "review_date": date(2014, 2, 15),
+        "review_date": date(2032, 2, 15),
     }
     envelope.update(overrides)
     return envelope
@@ -64,7 +64,7 @@ def _victim(**fields: Any) -> Record:
     victim: Record = {
         "name": "Elena Popescu",
         "other_names": ["Lena"],
-        "date_of_birth": date(1986, 5, 3),
+        "date_of_birth": date(2004, 5, 3),
         "age": 21,
         "gender": "FEMALE",
         "nationality": "ROU",
@@ -93,7 +93,7 @@ def _suspect() -> Record:
         "SUSPECT",
         "Viktor Hale",
         other_names=["Vik"],
-        date_of_birth=date(1971, 9, 30),
+        date_of_birth=date(1989, 9, 30),
         age=36,
         gender="MALE",
         nationality="GBR",
@@ -240,11 +240,11 @@ def duty_to_notify() -> Record:
             "DutyToNotify",
             4,
             case_id=None,
-            occurred_at=datetime(2008, 2, 1, tzinfo=UTC),
+            occurred_at=datetime(2026, 2, 1, tzinfo=UTC),
             classification="OFFICIAL",
         ),
         "first_responder_type": "POLICE",
-        "encounter_month": "2008-02",
+        "encounter_month": "2026-02",
         "age_band": "AGE_25_TO_34",
         "gender": "MALE",
         "nationality_region": "EUROPE_EEA",
@@ -262,8 +262,8 @@ def nrm_decision() -> Record:
         "is_child": False,
         "stage": "REASONABLE_GROUNDS",
         "outcome": "POSITIVE",
-        "decision_date": date(2008, 2, 19),
-        "recovery_period_end": date(2008, 4, 4),
+        "decision_date": date(2026, 2, 19),
+        "recovery_period_end": date(2026, 4, 4),
         "exploitation_types": ["SEXUAL"],
         "first_responder": _first_responder(),
         "support_provider": "poppy-project",

@@ -15,6 +15,11 @@ invents everything else: who, where, when, how graded. Organised-crime networks 
 five forces share phones, vehicles and premises, mentioned in intelligence reports from different
 forces, and those are the only values shared across forces: each is returned as a planted link.
 
+The operation is dated to have ended two weeks before the day it is generated (``recent_launch``),
+unless a launch day is given: its records are then current, as rule 12 requires of anything
+shared (a record past its review date goes to no partner). Dated on the real launch (``LAUNCH``),
+every record would long have passed its six-year review.
+
 Period-accurate where it costs nothing (5x5x5 grading for most reports, Sexual Offences Act 2003
 trafficking offences, a 45-day recovery period), anachronistic where the system needs it (NRM
 referrals, Duty to Notify and Single Competent Authority decisions postdate 2007).
@@ -27,18 +32,26 @@ decisions) and ``intelligence`` (reports).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from producers.pentameter2 import intelligence, operations, plan, victims
 from producers.pentameter2.figures import DAYS, FIGURES, LAUNCH, Figures, scaled
 from producers.pentameter2.model import Context, Network, Scenario
 
-__all__ = ["DAYS", "FIGURES", "LAUNCH", "Figures", "Network", "Scenario", "build"]
+__all__ = ["DAYS", "FIGURES", "LAUNCH", "Figures", "Network", "Scenario", "build", "recent_launch"]
 
 
-def build(seed: int, scale: float = 1.0) -> Scenario:
-    """Build the scenario for ``seed`` at ``scale`` (1.0 = the published figures)."""
-    ctx = Context(seed, scale)
+def recent_launch(today: datetime | None = None) -> datetime:
+    """The launch of an operation that ended two weeks before ``today`` (now by default)."""
+    day = (today or datetime.now(UTC)).date() - timedelta(days=DAYS + 14)
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def build(seed: int, scale: float = 1.0, launch: datetime | None = None) -> Scenario:
+    """Build the scenario for ``seed`` at ``scale`` (1.0 = the published figures), launched on
+    ``launch`` (by default :func:`recent_launch`)."""
+    ctx = Context(seed, scale, launch or recent_launch())
     n_visits = scaled(FIGURES.premises_visits, scale, 1)
     n_saunas = min(n_visits, scaled(FIGURES.massage_parlours_saunas, scale))
     n_residential = min(n_visits - n_saunas, scaled(FIGURES.residential, scale))

@@ -12,7 +12,7 @@ import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from producers import events as ev
@@ -87,9 +87,10 @@ class Scenario:
 class Context:
     """State and helpers of one scenario build. Every random choice goes through ``self.rng``."""
 
-    def __init__(self, seed: int, scale: float) -> None:
+    def __init__(self, seed: int, scale: float, launch: datetime = LAUNCH) -> None:
         self.seed = seed
         self.scale = scale
+        self.launch = launch
         self.rng = random.Random(f"pentameter2:{seed}")
         self.fiction = Fiction(self.rng)
         self.forces = list(force_areas())
@@ -116,7 +117,7 @@ class Context:
     def moment(self, day: int | None = None, hours: tuple[float, float] = (0.0, 24.0)) -> datetime:
         day = self.rng.randrange(DAYS) if day is None else day
         hour = self.rng.uniform(*hours)
-        return LAUNCH + timedelta(days=day, seconds=int(hour * 3600))
+        return self.launch + timedelta(days=day, seconds=int(hour * 3600))
 
     def later(self, moment: datetime, low_hours: float, high_hours: float) -> datetime:
         return moment + timedelta(seconds=int(self.rng.uniform(low_hours, high_hours) * 3600))
@@ -136,7 +137,8 @@ class Context:
     def person(self, entity_id: str, who: Suspect, role: str = "SUSPECT", *, detail: bool = True) -> Record:
         born = None
         if detail and self.rng.random() < 0.4:
-            born = LAUNCH.date().replace(year=LAUNCH.year - who.age - 1) + timedelta(
+            start = self.launch.date()
+            born = date(start.year - who.age - 1, start.month, min(start.day, 28)) + timedelta(
                 days=self.rng.randint(30, 330)
             )
         ethnicity = ORIGINS[who.nationality].ethnicity if detail and self.rng.random() < 0.3 else None

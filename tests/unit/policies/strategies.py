@@ -10,16 +10,19 @@ random string would reach.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from hypothesis import strategies as st
 
-from policies.scrub import MARKER
+from policies.scrub import PLACEHOLDERS
 from schemas.codes import FORCE_REGION
 from schemas.entry import SchemaEntry
 from schemas.naming import resolve, type_of
 from schemas.testing import records
+from tests.unit.policies.conftest import TODAY
 
 PARTNERS = (
     "police.gloucestershire",
@@ -104,9 +107,27 @@ def leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
-def folded_pieces(text: str) -> list[str]:
-    """Case-folded text between redaction markers."""
-    return [p.casefold() for p in text.split(MARKER)]
+_ATOMS = re.compile(r"[^\W\d_]+|\d+")
+
+
+def still_written(text: str, value: str) -> bool:
+    """True if ``value`` (three or more letters and digits) is still written in ``text`` outside
+    the scrub placeholders, in any case and with any separators, as whole words. A deliberately
+    simple second reading, independent of :mod:`policies.scrub`."""
+    wanted = "".join(_ATOMS.findall(value.casefold()))
+    if len(wanted) < 3:
+        return False
+    for piece in PLACEHOLDERS.split(text):
+        atoms = _ATOMS.findall(piece.casefold())
+        for i in range(len(atoms)):
+            joined = ""
+            for atom in atoms[i:]:
+                joined += atom
+                if joined == wanted:
+                    return True
+                if len(joined) >= len(wanted) or not wanted.startswith(joined):
+                    break
+    return False
 
 
 @st.composite
@@ -114,6 +135,7 @@ def routed_records(draw: Any, event_type: str, entry: SchemaEntry) -> Record:
     """A valid record of ``event_type`` aimed at the registry (see the module doc)."""
     record: Record = draw(records(event_type))
     rng = random.Random(draw(st.integers(0, 2**32 - 1)))
+    make_current(record, rng)
     env = record["envelope"]
     env["origin_agency"] = rng.choice(AGENCIES)
     if rng.random() < 0.8:
@@ -142,6 +164,24 @@ def routed_records(draw: Any, event_type: str, entry: SchemaEntry) -> Record:
                 rng.choice([v, v.upper(), v.lower()]) for v in rng.sample(values, min(3, len(values)))
             )
             record[name] = f"{record[name] or ''} seen with {planted} nearby"
+    return record
+
+
+_DATED = ("consent_recorded_at", "decision_date", "recovery_period_end")
+
+
+def make_current(record: Record, rng: random.Random) -> Record:
+    """Move the record's envelope dates so it was recorded in the three years before TODAY and is
+    due for review after it (an expired record is shared with no one: rule 12 has its own test)."""
+    env = record["envelope"]
+    recorded = TODAY - timedelta(days=rng.randint(1, 3 * 365))
+    shift = recorded - env["recorded_at"].date()
+    for name in ("occurred_at", "recorded_at"):
+        env[name] += shift
+    for name in _DATED:
+        if record.get(name) is not None:
+            record[name] += shift
+    env["review_date"] = TODAY + timedelta(days=rng.randint(1, 1000))
     return record
 
 

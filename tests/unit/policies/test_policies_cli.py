@@ -77,7 +77,7 @@ def test_diff_shows_what_changes_for_each_partner(agreements_copy: Path, tmp_pat
     path.write_text(
         path.read_text()
         .replace("version: 1", "version: 2", 1)
-        .replace("      narrative: keep\n", "", 1)
+        .replace("      narrative: scrub\n", "", 1)
         .replace(
             "      people[].age: keep\n", "      people[].age: {transform: generalise, to: age_band}\n", 1
         )
@@ -86,7 +86,7 @@ def test_diff_shows_what_changes_for_each_partner(agreements_copy: Path, tmp_pat
     assert result.exit_code == 0, result.output
     assert "ncc" in result.output
     assert "~ isa.ncc version: 1 -> 2" in result.output
-    assert "- IntelligenceReport narrative: keep" in result.output
+    assert "- IntelligenceReport narrative: scrub" in result.output
     assert "~ IntelligenceReport people[].age: keep -> generalise(age_band)" in result.output
     assert "police.gloucestershire" not in result.output
 

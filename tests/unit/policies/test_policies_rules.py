@@ -170,8 +170,8 @@ def test_rule_02_source_an_agreement_releasing_a_source_field_is_refused(
         _edit(
             agreements_copy,
             "ncc.yaml",
-            "      narrative: keep\n",
-            "      narrative: keep\n      source.reference: {transform: pseudonymise}\n",
+            "      narrative: scrub\n",
+            "      narrative: scrub\n      source.reference: {transform: pseudonymise}\n",
         )
         + 1
     )
@@ -324,7 +324,7 @@ def test_rule_04_ngos_get_nothing_about_people_they_do_not_support(engine: Polic
 @pytest.mark.parametrize(
     ("old", "new", "rule"),
     [
-        ("      accommodated: keep\n", "      accommodated: keep\n      notes: keep\n", "R4-ngo-narrative"),
+        ("      accommodated: keep\n", "      accommodated: keep\n      notes: scrub\n", "R4-ngo-narrative"),
         (
             "      encounter_premises.role: keep\n",
             "      encounter_premises.role: keep\n      encounter_premises.address.postcode: keep\n",
@@ -622,8 +622,8 @@ def test_rule_08_an_agreement_releasing_a_current_address_is_refused(
     line = _edit(
         agreements_copy,
         "sca.yaml",
-        "      account: keep\n",
-        "      account: keep\n      current_address.postcode: {transform: generalise, to: force_area}\n",
+        "      account: scrub\n",
+        "      account: scrub\n      current_address.postcode: {transform: generalise, to: force_area}\n",
     )
     with pytest.raises(GuardRailViolation) as caught:
         _load(catalogue, agreements_copy)
@@ -694,7 +694,10 @@ def test_rule_11_a_withheld_value_is_scrubbed_from_free_text(engine: PolicyEngin
     delivery = engine.route("PotentialVictimEncounter", record).decision("nca.ukhtc")
     assert isinstance(delivery, Delivery)
     notes = delivery.record["notes"]
-    assert notes == "[REDACTED] ([REDACTED]) called from [REDACTED]; staying at [REDACTED], [REDACTED]."
+    assert notes == (
+        "[name withheld] ([name withheld]) called from [phone withheld]; "
+        "staying at [address withheld], [address withheld]."
+    )
     assert delivery.record["victim"]["name"].startswith("pt1_")
 
 

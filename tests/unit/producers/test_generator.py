@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from producers.checks import check_event
 from producers.generator import GROUND_TRUTH, Generated, generate
-from producers.pentameter2 import FIGURES
+from producers.pentameter2 import DAYS, FIGURES
 from producers.truth import tally
 from schemas.codes import UK_POSTCODE
 
@@ -77,7 +78,19 @@ def test_counts_add_up(full_scenario: Generated) -> None:
     for key in ("by_event_type", "by_agency", "by_force", "by_region", "by_week"):
         assert sum(counts[key].values()) == counts["events"], key
     weeks = list(counts["by_week"])
-    assert weeks[0] == "2007-W40" and len(weeks) >= 26
+    launched = date.fromisoformat(full_scenario.ground_truth["operation"]["launched"])
+    year, week, _ = launched.isocalendar()
+    assert weeks[0] == f"{year}-W{week:02d}" and len(weeks) >= 26
+
+
+def test_the_operation_ends_two_weeks_ago_unless_a_launch_day_is_given() -> None:
+    recent = generate("pentameter2", seed=1, scale=0.05)
+    launched = date.fromisoformat(recent.ground_truth["operation"]["launched"])
+    assert launched == date.today() - timedelta(days=DAYS + 14)
+    pinned = generate("pentameter2", seed=1, scale=0.05, launch=datetime(2007, 10, 3, tzinfo=UTC))
+    assert pinned.ground_truth["operation"]["launched"] == "2007-10-03"
+    again = generate("pentameter2", seed=1, scale=0.05, launch=datetime(2007, 10, 3, tzinfo=UTC))
+    assert again.lines == pinned.lines
 
 
 def test_every_good_row_is_valid_for_its_agency(full_scenario: Generated) -> None:

@@ -244,7 +244,7 @@ def mutate(event_type: str, change: Callable[[Record], None], *, as_json: bool =
         ),
         (
             "PotentialVictimEncounter",
-            lambda r: r["victim"].update(date_of_birth=date(1993, 1, 1), age=None),
+            lambda r: r["victim"].update(date_of_birth=date(2011, 1, 1), age=None),
             "is_child",
             "was 15",
         ),
@@ -260,9 +260,9 @@ def mutate(event_type: str, change: Callable[[Record], None], *, as_json: bool =
         ("DutyToNotify", lambda r: r["envelope"].update(case_id="OP-1"), "envelope.case_id", "must be null"),
         (
             "DutyToNotify",
-            lambda r: r["envelope"].update(occurred_at=datetime(2008, 2, 14, 22, 30, tzinfo=UTC)),
+            lambda r: r["envelope"].update(occurred_at=datetime(2026, 2, 14, 22, 30, tzinfo=UTC)),
             "envelope.occurred_at",
-            "2008-02-01T00:00:00Z",
+            "2026-02-01T00:00:00Z",
         ),
         ("DutyToNotify", lambda r: r.update(encounter_month="2008-13"), "encounter_month", "YYYY-MM"),
         # decisions, visits, arrests, assets
@@ -333,7 +333,7 @@ def test_json_conversion_types() -> None:
     converted = validate(record)
     assert converted["envelope"]["occurred_at"] == datetime(2008, 2, 14, 22, 30, 0, 123000, tzinfo=UTC)
     assert isinstance(converted["referral_event_id"], uuid.UUID)
-    assert converted["decision_date"] == date(2008, 2, 19)
+    assert converted["decision_date"] == date(2026, 2, 19)
     record["envelope"]["recorded_at"] = 1203066312345  # epoch millis are accepted too
     assert validate(record)["envelope"]["recorded_at"] == datetime(2008, 2, 15, 9, 5, 12, 345000, tzinfo=UTC)
 
