@@ -154,12 +154,13 @@ class Plan:
         self.generated_source: dict[str, str] = {}
         """Source of the generated builders, by record path (for review and debugging)."""
         self._root_build = self._builder(self._tree)
-        self._scrubbers = self._plan_scrubbers()
-        self._scrub = bool(self._scrubbers)
+        self._targets = self._scrub_targets()
+        self._slots = scrub.slots_finder(self._targets)
+        self._scrub = bool(self._targets)
         self._collect_static = (
             collect.collector(entry.schema, entry.names, skip=self._is_released_unit) if self._scrub else None
         )
-        self.scrubbed_paths = tuple(path for path, _ in self._scrubbers)
+        self.scrubbed_paths = tuple(t.path for t in self._targets)
         """Paths of the strings this plan scrubs of withheld values (rule 11), for explain."""
         self._when = conditions.compile_condition(rule.when, partner) if rule.when is not None else None
         self._purposes = sorted(rule.purposes)
@@ -226,19 +227,19 @@ class Plan:
         if problems:
             raise GuardRailViolation(problems)
 
-    def _plan_scrubbers(self) -> list[tuple[str, scrub.Scrubber]]:
+    def _scrub_targets(self) -> list[scrub.Target]:
         """Every string the partner may receive in clear, free text or not (codes and the
-        structural fields aside), with the function that scrubs it of withheld values (rule 11)."""
-        found: list[tuple[str, scrub.Scrubber]] = []
+        structural fields aside): rule 11 scrubs them all of withheld values."""
+        found: list[scrub.Target] = []
         for path, (unit, _, _) in self._unit_plans.items():
             info = unit.info
             if unit.record_unit or path in guardrails.STRUCTURAL_FIELDS:
                 continue
             if info.value_kind in (None, ValueKind.CODE) or not leaf_type(self.entry, path).carries_text:
                 continue
-            cases = unit.rule.cases if unit.rule is not None else ()
-            skip = transformed_output(tuple(c.transform for c in cases))
-            found.append((path, scrub.scrubber(path, skip, structured="free_text" not in info.marks)))
+            transforms = tuple(c.transform for c in unit.rule.cases) if unit.rule is not None else ()
+            produced = None if all(t.copies for t in transforms) else transformed_output(transforms)
+            found.append(scrub.Target(path, "free_text" not in info.marks, produced))
         return found
 
     def _is_released_unit(self, path: str) -> bool:
@@ -823,13 +824,17 @@ class Plan:
     def apply(self, record: dict[str, Any], day: date | None = None) -> Delivery | Denial:
         """Project one decoded record (Avro-ready dict of this plan's event schema) for the plan's
         partner, as of ``day`` (today by default)."""
-        return self.decide(record, self._facts(record), day or date.today(), scrub.ScrubCache())
+        record_scrub = scrub.RecordScrub()
+        decision = self.decide(record, self._facts(record), day or date.today(), record_scrub)
+        record_scrub.run()
+        return decision
 
     def decide(
-        self, record: dict[str, Any], facts: EventFacts, day: date, cache: scrub.ScrubCache
+        self, record: dict[str, Any], facts: EventFacts, day: date, record_scrub: scrub.RecordScrub
     ) -> Delivery | Denial:
-        """:meth:`apply` for the engine, which reads the facts once per record and shares one
-        scrub cache between every partner's plan."""
+        """:meth:`apply` for the engine, which reads the facts once per record and has every
+        partner's delivery scrubbed together: a delivery's strings are scrubbed (rule 11) only
+        when the caller runs ``record_scrub``."""
         if not (self._valid_from <= day <= self._valid_to):
             return self._denials["not_in_force"]
         pid = self._pid
@@ -869,10 +874,7 @@ class Plan:
             if self._collect_static is not None:
                 self._collect_static(record, removed)
             if removed:
-                index = scrub.ScrubIndex(f for f in (cache.forms_of(v, k) for v, k in removed) if f)
-                if index:
-                    for _, scrubber in self._scrubbers:
-                        scrubber(out, index, cache, scrubbed)
+                scrubbed = record_scrub.defer(out, removed, self._slots, self._targets)
         out["sharing"] = {
             "agreement_id": self._agreement_id,
             "agreement_version": self._agreement_version,

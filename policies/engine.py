@@ -35,7 +35,7 @@ from policies.facts import EventFacts, facts_reader
 from policies.pseudonyms import PseudonymSecrets
 from policies.registry import Partner, PartnerKind, Registry, load_registry
 from policies.results import Delivery, Denial, Routing
-from policies.scrub import ScrubCache
+from policies.scrub import RecordScrub
 from schemas.catalogue import Catalogue
 from schemas.codes import FORCE_REGION
 from schemas.entry import SchemaEntry
@@ -211,7 +211,7 @@ class PolicyEngine:
             return routing
         facts = self._facts[event_type](record)
         day = self._today or date.today()
-        cache = ScrubCache()
+        record_scrub = RecordScrub()
         deliveries, denials = routing.deliveries, routing.denials
         for _partner, slot in table:
             if isinstance(slot, Denial):
@@ -220,11 +220,12 @@ class PolicyEngine:
             plan = slot[0]
             if len(slot) > 1:
                 plan = next((p for p in slot if p.agreement.in_force(day)), slot[-1])
-            result = plan.decide(record, facts, day, cache)
+            result = plan.decide(record, facts, day, record_scrub)
             if isinstance(result, Delivery):
                 deliveries.append(result)
             else:
                 denials.append(result)
+        record_scrub.run()  # rule 11, for every delivery at once
         if facts.child:
             required = self._child_required[event_type]
             if required:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+import uuid
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -136,6 +137,8 @@ def forms_of(value: Any, kind: str) -> Forms | None:
         return Forms(ValueKind.DATE.value, True, (), ((value.year, value.month, value.day),), ())
     if isinstance(value, date):
         return Forms(ValueKind.DATE.value, True, (), ((value.year, value.month, value.day),), ())
+    if isinstance(value, uuid.UUID):
+        value = str(value)
     if not isinstance(value, str):
         return None
     atoms = atoms_of(value)
@@ -147,14 +150,17 @@ def forms_of(value: Any, kind: str) -> Forms | None:
         local = skeleton(value.split("@", 1)[0])
         if len(local) >= MIN_SKELETON:
             skeletons.append(local)
-    stripped = value.strip()
-    dates = _date_shape(stripped)
+    digits = "".join([a for a in atoms if a[0] <= "9"])
+    dates: tuple[tuple[int, int, int], ...] = ()
     phones: tuple[str, ...] = ()
-    digits = "".join(ch for ch in stripped if ch.isdigit())
-    if len(digits) >= MIN_PHONE_DIGITS and (kind == ValueKind.PHONE or _PHONE_SHAPE.match(stripped)):
-        core = phone_core(digits)
-        national = digits.startswith("0") and not digits.startswith("00")
-        phones = (core, "44" + core) if national else (core,)
+    if digits:
+        stripped = value.strip()
+        dates = _date_shape(stripped)
+        looks_like_phone = not dates and _PHONE_SHAPE.match(stripped) is not None
+        if len(digits) >= MIN_PHONE_DIGITS and (kind == ValueKind.PHONE or looks_like_phone):
+            core = phone_core(digits)
+            national = digits.startswith("0") and not digits.startswith("00")
+            phones = (core, "44" + core) if national else (core,)
     if not skeletons and not dates and not phones:
         return None
     return Forms(kind, kind in PROTECTED_KINDS, tuple(dict.fromkeys(skeletons)), dates, phones)
