@@ -22,7 +22,7 @@ Per record, a plan:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -154,6 +154,7 @@ class Plan:
         self.generated_source: dict[str, str] = {}
         """Source of the generated builders, by record path (for review and debugging)."""
         self._root_build = self._builder(self._tree)
+        self._dangling = self._dangling_references()
         self._targets = self._scrub_targets()
         self._slots = scrub.slots_finder(self._targets)
         self._scrub = bool(self._targets)
@@ -226,6 +227,40 @@ class Plan:
                         )
         if problems:
             raise GuardRailViolation(problems)
+
+    def _dangling_references(self) -> Callable[[dict[str, Any], Ctx], None] | None:
+        """Items that refer to entities by id (an intelligence report's links) go only with the
+        entities they name: a link to a person, phone or premises the partner does not receive
+        would tell it they exist and how they relate. None when the plan releases no reference."""
+        refs: dict[str, list[str]] = {}
+        for path, (unit, _, _) in self._unit_plans.items():
+            if unit.info.value_kind == ValueKind.ENTITY_REF and not unit.record_unit:
+                scope, _, name = path.rpartition(".")
+                if not scope.endswith("[]") or "." in scope or "[]" in scope[:-2]:
+                    raise PlanError(
+                        f"{self.entry.label}: {path} refers to an entity outside a top-level list"
+                    )
+                refs.setdefault(scope[:-2], []).append(name)
+        if not refs:
+            return None
+        ids = [
+            scrub.Target(path, True, None)
+            for path, (unit, _, _) in self._unit_plans.items()
+            if unit.info.value_kind == ValueKind.ENTITY_ID
+        ]
+        find_ids = scrub.slots_finder(ids)
+        checks = [(items, tuple(names)) for items, names in refs.items()]
+
+        def drop_dangling(out: dict[str, Any], ctx: Ctx) -> None:
+            released = {holder[key] for holder, key, _ in find_ids(out) if not isinstance(key, tuple)}
+            for items, names in checks:
+                listed = out.get(items) or []
+                kept = [item for item in listed if all(item.get(n) in released for n in names)]
+                if len(kept) < len(listed):
+                    out[items] = kept
+                    ctx.withheld.append((f"{items}[]", guardrails.R1_DEFAULT_DENY))
+
+        return drop_dangling
 
     def _scrub_targets(self) -> list[scrub.Target]:
         """Every string the partner may receive in clear, free text or not (codes and the
@@ -868,6 +903,8 @@ class Plan:
         out = self._root_build(record, ctx, None, record)
         if out is WITHHELD:  # cannot happen for a top-level record; kept as a hard stop
             raise PlanError(f"{self.event_type} root record withheld for {pid}")
+        if self._dangling is not None:
+            self._dangling(out, ctx)
         scrubbed: scrub.Counts = {}
         removed = ctx.removed
         if removed is not None:

@@ -113,7 +113,39 @@ def phone_core(digits: str) -> str:
     return core
 
 
-_PHONE_SHAPE = re.compile(r"^\+?[\d\s().\-/]+$")
+MIN_WORD = 4
+"""A word of an address, organisation or reference is searched for on its own from this length."""
+MIN_IDENTIFIER = 4
+"""A part of a value written like an identifier is searched for on its own from this length."""
+COMMON_WORDS = frozenset(
+    """street road lane avenue close drive place court crescent gardens terrace square grove hill
+    park way walk view rise mews house flat unit floor block building estate industrial north
+    south east west upper lower trading limited company group services holdings bank society
+    international national united kingdom with from that this the and for near""".split()  # noqa: SIM905
+)
+"""Words too common to stand for an address or organisation on their own (a whole value or
+phrase with them is still found)."""
+_WORD_BY_WORD = frozenset(k.value for k in (ValueKind.ADDRESS, ValueKind.ORGANISATION, ValueKind.REFERENCE))
+_NUMBERS = {
+    ValueKind.PHONE.value: (MIN_PHONE_DIGITS, 15),
+    ValueKind.ACCOUNT.value: (6, 34),
+    ValueKind.SORT_CODE.value: (6, 6),
+}
+"""Kinds written as one number (digits, lengths): found as any run of digits of such a length in
+the value, however it is spaced or whatever else the field holds (``9600 0032, 9600 0039``)."""
+_EMBEDDED = {
+    ValueKind.POSTCODE.value: re.compile(
+        r"(?<![A-Za-z0-9])[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}(?![A-Za-z0-9])"
+    ),
+    ValueKind.VEHICLE.value: re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}\s*[A-Za-z]{3}(?![A-Za-z0-9])"),
+}
+"""Kinds with a shape of their own, found wherever the value writes one (as well as whole)."""
+_WHOLE_ONLY = frozenset({*_NUMBERS, *_EMBEDDED, ValueKind.TEXT.value})
+"""Kinds not cut into words: one identifier however spaced, and free text (searched for whole)."""
+_CHUNK_SPLIT = re.compile(r"[\s,;]+")
+_ADDRESS_PARTS = re.compile(r"[,;]")
+_LONGEST_NUMBER_RUN = 6
+"""At most this many runs of digits make one number (``+44 (0) 77 00 90 01 23``)."""
 _ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _DMY_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})$")
 
@@ -133,9 +165,7 @@ def forms_of(value: Any, kind: str) -> Forms | None:
     (a code, a value too short, a type that holds no text)."""
     if kind == ValueKind.CODE or value is None or isinstance(value, bool):
         return None
-    if isinstance(value, datetime):
-        return Forms(ValueKind.DATE.value, True, (), ((value.year, value.month, value.day),), ())
-    if isinstance(value, date):
+    if isinstance(value, datetime | date):
         return Forms(ValueKind.DATE.value, True, (), ((value.year, value.month, value.day),), ())
     if isinstance(value, uuid.UUID):
         value = str(value)
@@ -150,20 +180,72 @@ def forms_of(value: Any, kind: str) -> Forms | None:
         local = skeleton(value.split("@", 1)[0])
         if len(local) >= MIN_SKELETON:
             skeletons.append(local)
-    digits = "".join([a for a in atoms if a[0] <= "9"])
+    if kind in _EMBEDDED:
+        skeletons.extend(skeleton(found) for found in _EMBEDDED[kind].findall(value))
+    if kind not in _WHOLE_ONLY and len(chunks := _CHUNK_SPLIT.split(value.strip())) > 1:
+        skeletons.extend(_chunk_forms(value, chunks, kind))
     dates: tuple[tuple[int, int, int], ...] = ()
-    phones: tuple[str, ...] = ()
-    if digits:
-        stripped = value.strip()
-        dates = _date_shape(stripped)
-        looks_like_phone = not dates and _PHONE_SHAPE.match(stripped) is not None
-        if len(digits) >= MIN_PHONE_DIGITS and (kind == ValueKind.PHONE or looks_like_phone):
-            core = phone_core(digits)
-            national = digits.startswith("0") and not digits.startswith("00")
-            phones = (core, "44" + core) if national else (core,)
+    phones: list[str] = []
+    digit_runs = [a for a in atoms if a[0] <= "9"]
+    if digit_runs:
+        dates = _date_shape(value.strip())
+        if kind in _NUMBERS and kind != ValueKind.PHONE:
+            low, high = _NUMBERS[kind]
+            skeletons.extend(_numbers(atoms, low, high))
+        elif not dates:  # a phone, or a number written like one in any other field
+            for digits in _numbers(atoms, MIN_PHONE_DIGITS, 15):
+                core = phone_core(digits)
+                phones.append(core)
+                if digits.startswith("0") and not digits.startswith("00"):
+                    phones.append("44" + core)  # a national number, also written +44
     if not skeletons and not dates and not phones:
         return None
-    return Forms(kind, kind in PROTECTED_KINDS, tuple(dict.fromkeys(skeletons)), dates, phones)
+    return Forms(
+        kind, kind in PROTECTED_KINDS, tuple(dict.fromkeys(skeletons)), dates, tuple(dict.fromkeys(phones))
+    )
+
+
+def _numbers(atoms: list[str], low: int, high: int) -> list[str]:
+    """Every run of consecutive digit atoms (at most a few) with ``low`` to ``high`` digits."""
+    found = []
+    for i, first in enumerate(atoms):
+        if first[0] > "9":
+            continue
+        digits = ""
+        for atom in atoms[i : i + _LONGEST_NUMBER_RUN]:
+            if atom[0] > "9":
+                break
+            digits += atom
+            if low <= len(digits) <= high:
+                found.append(digits)
+            elif len(digits) > high:
+                break
+    return found
+
+
+def _chunk_forms(value: str, chunks: list[str], kind: str) -> list[str]:
+    """Parts of a value of several words that identify on their own: any part written like an
+    identifier (letters and digits, or four digits or more: a second reference, a number written
+    into a name field); for an address, an organisation or a reference each word of four letters
+    or more but the commonest (``Acacia`` of an address, never ``Road``); for an address each
+    comma-separated part and its street without the house number (``Acacia Avenue`` of
+    ``Flat 3, 12 Acacia Avenue``)."""
+    found = []
+    for chunk in chunks:
+        atoms = atoms_of(chunk)
+        joined = "".join(atoms)
+        identifier = any(a[0] <= "9" for a in atoms) and len(joined) >= MIN_IDENTIFIER
+        distinctive = kind in _WORD_BY_WORD and len(joined) >= MIN_WORD and joined not in COMMON_WORDS
+        if identifier or (distinctive and joined.isalpha()):
+            found.append(joined)
+    if kind == ValueKind.ADDRESS:
+        for part in _ADDRESS_PARTS.split(value):
+            atoms = atoms_of(part)
+            street = [a for a in atoms if a[0] > "9"]
+            for form in ("".join(atoms), "".join(street) if len(street) > 1 else ""):
+                if len(form) >= MIN_SKELETON:
+                    found.append(form)
+    return found
 
 
 def _date_shape(text: str) -> tuple[tuple[int, int, int], ...]:

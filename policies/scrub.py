@@ -47,6 +47,8 @@ PLACEHOLDER_LABEL = {
     ValueKind.TEXT.value: "text",
     ValueKind.LABEL.value: "value",
     ValueKind.CODE.value: "value",
+    ValueKind.ENTITY_ID.value: "value",
+    ValueKind.ENTITY_REF.value: "value",
 }
 """Kind -> the word its placeholder uses."""
 
@@ -78,7 +80,9 @@ class Target:
 
 Slots = Callable[[dict[str, Any]], list[tuple[Any, Any, int]]]
 """Finds every string of an output record at the targets' paths: (holder, key, target index),
-so ``holder[key]`` is the string."""
+so ``holder[key]`` is the string, or for an item of a list ``holder[name][i]`` with key
+``(name, i)``: such a list may be the input's own (a kept list is not copied), so it is replaced
+by a copy before an item is written, never changed in place."""
 
 
 @dataclass(slots=True)
@@ -126,7 +130,7 @@ class RecordScrub:
         withheld = set(p.withheld)
         targets = p.targets
         for holder, key, number in p.slots(p.out):
-            value = holder[key]
+            value = holder[key] if not isinstance(key, tuple) else holder[key[0]][key[1]]
             produced = targets[number].produced
             if produced is not None and produced(value):
                 continue
@@ -139,7 +143,12 @@ class RecordScrub:
             target = targets[number]
             result, kinds = self._replace(value, mine, withheld, target.structured)
             if kinds:
-                holder[key] = result
+                if isinstance(key, tuple):  # an item of a list the output may share with the input
+                    name, i = key
+                    items = holder[name] = list(holder[name])
+                    items[i] = result
+                else:
+                    holder[key] = result
                 here = p.counts.setdefault(target.path, {})
                 for kind in kinds:
                     here[kind] = here.get(kind, 0) + 1
@@ -260,7 +269,7 @@ def slots_finder(targets: list[Target]) -> Slots:
             f"{pad}elif _v:",
             f"{pad}    for _i, _s in enumerate(_v):",
             f"{pad}        if _s.__class__ is str:",
-            f"{pad}            add((_v, _i, {number}))",
+            f"{pad}            add(({holder}, ({leaf!r}, _i), {number}))",
         ]
     lines.append("    return found")
     namespace: dict[str, Any] = {}

@@ -206,22 +206,23 @@ def _find_skeletons(atoms: Atoms, index: ValueIndex, found: list[Match]) -> None
 
 
 def _find_dates(folded: list[str], dates: dict[Ymd, list[Key]], found: list[Match]) -> None:
-    """Dates and phones found are always of an identifying kind, whatever field they came from."""
+    """Every withheld date each place in the text can be read as (``05/06/1990`` is both the 5th
+    of June and the 6th of May: the index holds the values withheld from every partner, so each
+    reading is kept). Dates found are always of an identifying kind, whatever field they came
+    from."""
     n = len(folded)
     for i, a in enumerate(folded):
-        hit: tuple[int, Ymd] | None
+        hits: list[tuple[int, Ymd]]
         if a[0].isdigit():
             if len(a) in (6, 8):
-                ymd = _compact_date(a, dates)
-                hit = (i, ymd) if ymd is not None else None
+                hits = [(i, ymd) for ymd in _compact_dates(a, dates)]
             else:
-                hit = _numeric_date(folded, i, n, dates) or _day_month_name(folded, i, n, dates)
+                hits = _numeric_dates(folded, i, n, dates) + _day_month_name(folded, i, n, dates)
         elif a in _MONTHS:
-            hit = _month_name_day(folded, i, n, dates)
+            hits = _month_name_day(folded, i, n, dates)
         else:
             continue
-        if hit is not None:
-            last, ymd = hit
+        for last, ymd in hits:
             found.extend((i, last, _DATE, True, key) for key in dates[ymd])
 
 
@@ -230,63 +231,57 @@ def _years(y: str) -> tuple[int, ...]:
     return (value,) if len(y) == 4 else (1900 + value, 2000 + value) if len(y) == 2 else ()
 
 
-def _date_in(dates: dict[Ymd, Any], years: tuple[int, ...], m: int, d: int) -> Ymd | None:
-    for y in years:
-        if (y, m, d) in dates:
-            return (y, m, d)
-    return None
+def _dates_in(dates: dict[Ymd, Any], years: tuple[int, ...], m: int, d: int) -> list[Ymd]:
+    return [(y, m, d) for y in years if (y, m, d) in dates]
 
 
-def _numeric_date(folded: list[str], i: int, n: int, dates: dict[Ymd, Any]) -> tuple[int, Ymd] | None:
+def _numeric_dates(folded: list[str], i: int, n: int, dates: dict[Ymd, Any]) -> list[tuple[int, Ymd]]:
     """``17/11/1999``, ``11/17/99`` or ``1999-11-17``: three digit atoms."""
     if i + 2 >= n:
-        return None
+        return []
     a, b, c = folded[i], folded[i + 1], folded[i + 2]
     if not (b.isdigit() and c.isdigit()) or len(b) > 2:
-        return None
+        return []
     if len(a) == 4 and len(c) <= 2:
         ymd = (int(a), int(b), int(c))
-        return (i + 2, ymd) if ymd in dates else None
+        return [(i + 2, ymd)] if ymd in dates else []
     if len(a) <= 2:
         years = _years(c)
         x, y = int(a), int(b)
-        found = _date_in(dates, years, y, x) or _date_in(dates, years, x, y)
-        return (i + 2, found) if found is not None else None
-    return None
+        return [(i + 2, ymd) for ymd in _dates_in(dates, years, y, x) + _dates_in(dates, years, x, y)]
+    return []
 
 
-def _day_month_name(folded: list[str], i: int, n: int, dates: dict[Ymd, Any]) -> tuple[int, Ymd] | None:
+def _day_month_name(folded: list[str], i: int, n: int, dates: dict[Ymd, Any]) -> list[tuple[int, Ymd]]:
     """``17 Nov 1999``, ``17th of November 1999``."""
     a = folded[i]
     if len(a) > 2:
-        return None
+        return []
     j = i + 1
     if j < n and folded[j] in _ORDINALS:
         j += 1
     if j < n and folded[j] == "of":
         j += 1
     if j + 1 >= n or folded[j] not in _MONTHS or not folded[j + 1].isdigit():
-        return None
-    found = _date_in(dates, _years(folded[j + 1]), _MONTHS[folded[j]], int(a))
-    return (j + 1, found) if found is not None else None
+        return []
+    return [(j + 1, ymd) for ymd in _dates_in(dates, _years(folded[j + 1]), _MONTHS[folded[j]], int(a))]
 
 
-def _month_name_day(folded: list[str], i: int, n: int, dates: dict[Ymd, Any]) -> tuple[int, Ymd] | None:
+def _month_name_day(folded: list[str], i: int, n: int, dates: dict[Ymd, Any]) -> list[tuple[int, Ymd]]:
     """``November 17, 1999``, ``Nov 17th 1999``."""
     j = i + 1
     if j >= n or not folded[j].isdigit() or len(folded[j]) > 2:
-        return None
+        return []
     day = int(folded[j])
     j += 1
     if j < n and folded[j] in _ORDINALS:
         j += 1
     if j >= n or not folded[j].isdigit():
-        return None
-    found = _date_in(dates, _years(folded[j]), _MONTHS[folded[i]], day)
-    return (j, found) if found is not None else None
+        return []
+    return [(j, ymd) for ymd in _dates_in(dates, _years(folded[j]), _MONTHS[folded[i]], day)]
 
 
-def _compact_date(a: str, dates: dict[Ymd, Any]) -> Ymd | None:
+def _compact_dates(a: str, dates: dict[Ymd, Any]) -> list[Ymd]:
     """``17111999``, ``19991117``, ``171199``, ``991117`` written as one run of digits."""
     options: list[tuple[tuple[int, ...], int, int]]
     if len(a) == 8:
@@ -301,19 +296,16 @@ def _compact_date(a: str, dates: dict[Ymd, Any]) -> Ymd | None:
             (_years(a[:2]), int(a[2:4]), int(a[4:])),
             (_years(a[4:]), int(a[:2]), int(a[2:4])),
         ]
-    for years, m, d in options:
-        found = _date_in(dates, years, m, d)
-        if found is not None:
-            return found
-    return None
+    return [ymd for years, m, d in options for ymd in _dates_in(dates, years, m, d)]
 
 
 # -- phones -------------------------------------------------------------------------------------
 
 
 def _find_phones(folded: list[str], phones: list[tuple[str, Key]], found: list[Match]) -> None:
-    """Within each run of digit atoms, the longest run from each start whose digits end a withheld
-    number (seven digits at least, whatever prefix the text writes)."""
+    """Within each run of digit atoms, every stretch whose digits end a withheld number (seven
+    digits at least, whatever prefix the text writes): all of them, as the index holds the
+    numbers withheld from every partner and each keeps its own."""
     n = len(folded)
     i = 0
     while i < n:
@@ -323,20 +315,13 @@ def _find_phones(folded: list[str], phones: list[tuple[str, Key]], found: list[M
         end = i
         while end + 1 < n and folded[end + 1].isdigit():
             end += 1
-        start = i
-        while start <= end:
+        for start in range(i, end + 1):
             digits = ""
-            best, keys = -1, []
             for j in range(start, min(end, start + _LONGEST_PHONE_RUN - 1) + 1):
                 digits += folded[j]
                 core = phone_core(digits)
                 if len(core) >= MIN_PHONE_DIGITS:
-                    hits = [key for number, key in phones if number.endswith(core)]
-                    if hits:
-                        best, keys = j, hits
-            if best >= 0:
-                found.extend((start, best, _PHONE, True, key) for key in keys)
-                start = best + 1
-            else:
-                start += 1
+                    found.extend(
+                        (start, j, _PHONE, True, key) for number, key in phones if number.endswith(core)
+                    )
         i = end + 1

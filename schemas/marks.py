@@ -80,6 +80,8 @@ class ValueKind(StrEnum):
     REFERENCE = "reference"
     DATE = "date"
     CODE = "code"
+    ENTITY_ID = "entity_id"
+    ENTITY_REF = "entity_ref"
     TEXT = "text"
     LABEL = "label"
 
@@ -105,6 +107,9 @@ VALUE_KIND_DOCS = MappingProxyType(
         ValueKind.CODE: "A code from a small validated vocabulary (ISO country, language and currency "
         "codes, grading codes, the publishing agency): vocabulary, not data, so never searched for "
         "and never scrubbed.",
+        ValueKind.ENTITY_ID: "The id of a POLE entity within its event (found whole, like a label).",
+        ValueKind.ENTITY_REF: "A reference to the entity_id of another entity of the same event: an "
+        "item holding one is not shared with a partner that does not receive the entity it names.",
         ValueKind.TEXT: "Free text (the default of a field marked free_text).",
         ValueKind.LABEL: "Any other short text (the default): found whole, any case, any separators.",
     }
