@@ -200,6 +200,9 @@ def explain(
         style = "green" if row.outcome.startswith("released") else "red"
         table.add_row(row.path, f"[{style}]{row.outcome}[/]", row.value, row.decided_by)
     _out().print(table)
+    plan = engine.plan(event_type, partner, day)
+    if plan is not None:
+        _out().print(report.scrub_note(plan), highlight=False, markup=False)
     if as_json:
         _out().print_json(json.dumps(to_json(decision.record)))
 

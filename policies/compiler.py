@@ -58,6 +58,7 @@ from schemas.marks import ValueKind
 from schemas.naming import non_null_branches, resolve, type_of
 
 NAMESPACE_ROOT = "org.pentameter.partner"
+_COPIES = frozenset({TransformKind.KEEP.value, TransformKind.SCRUB.value})
 _CASE_KEY_CACHE = 4096
 """Case keys remembered per plan (a case's events arrive close together)."""
 
@@ -163,6 +164,8 @@ class Plan:
         )
         self.scrubbed_paths = tuple(t.path for t in self._targets)
         """Paths of the strings this plan scrubs of withheld values (rule 11), for explain."""
+        self.scrub_kinds = self._withheld_kinds()
+        """Kinds of value this plan may withhold, so removes from those strings (for explain)."""
         self._when = conditions.compile_condition(rule.when, partner) if rule.when is not None else None
         self._purposes = sorted(rule.purposes)
         self._restricted_purposes = frozenset(rule.purposes)
@@ -227,6 +230,18 @@ class Plan:
                         )
         if problems:
             raise GuardRailViolation(problems)
+
+    def _withheld_kinds(self) -> tuple[str, ...]:
+        kinds: set[str] = set()
+        for info in self.entry.leaf_fields:
+            if info.value_kind in (None, ValueKind.CODE):
+                continue
+            decision = next((d for d in self.decisions if is_under(info.path, d.path)), None)
+            clear = decision is not None and decision.released and not decision.conditional
+            copied = clear and all(t in _COPIES for t in decision.transforms)  # type: ignore[union-attr]
+            if not copied or info.conditional:
+                kinds.add(info.value_kind)
+        return tuple(sorted(kinds))
 
     def _dangling_references(self) -> Callable[[dict[str, Any], Ctx], None] | None:
         """Items that refer to entities by id (an intelligence report's links) go only with the

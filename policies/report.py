@@ -257,5 +257,23 @@ def explain_rows(
             )
         else:
             outcome = "released" if not rule else "released (some instances withheld)"
-            rows.append(ExplainRow(d.path, outcome, _show(values) or "(none)", f"{where}: {d.how}"))
+            how = f"{where}: {d.how}"
+            spans = decision.scrubbed.get(d.path)
+            if spans:
+                how += "; rule 11 removed " + ", ".join(f"{n} {kind}" for kind, n in sorted(spans.items()))
+            rows.append(ExplainRow(d.path, outcome, _show(values) or "(none)", how))
     return decision, rows
+
+
+def scrub_note(plan: Plan) -> str:
+    """What rule 11 does to what ``plan``'s partner receives, in one paragraph."""
+    if not plan.scrubbed_paths:
+        return "Rule 11: this partner receives no string in clear, so nothing is scrubbed."
+    kinds = ", ".join(plan.scrub_kinds) or "none"
+    return (
+        f"Rule 11: every string released above ({len(plan.scrubbed_paths)} fields, free text or not) is "
+        f"scrubbed of each value of this record the partner does not receive in clear, in any spelling "
+        f"(case, separators, a postcode without its space, a phone with +44, dates as 17/11/1999 or "
+        f"17th November 1999, each part of a name). Kinds this agreement may withhold: {kinds}. "
+        f"A span found becomes a placeholder naming its kind, e.g. [address withheld]."
+    )

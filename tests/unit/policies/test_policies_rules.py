@@ -32,7 +32,7 @@ from schemas.catalogue import Catalogue, load_catalogue
 from schemas.convert import to_json
 from schemas.samples import sample
 from tests.unit.policies.conftest import TODAY
-from tests.unit.policies.strategies import leaves, routed_records, victim_records
+from tests.unit.policies.strategies import leaves, make_child, routed_records, victim_records
 
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
 VICTIM_EVENTS = ["PotentialVictimEncounter", "NRMReferral", "NRMDecision"]
@@ -709,6 +709,60 @@ def test_rule_11_values_of_unnamed_fields_are_scrubbed_too(engine: PolicyEngine)
         assert "chis-gl-0193" not in d.record["narrative"].casefold()
 
 
+def test_rule_11_every_string_released_in_clear_is_scrubbed_not_only_free_text(engine: PolicyEngine) -> None:
+    record = sample("Arrest")
+    record["offences"][0]["description"] = "Trafficking of VIKTOR-HALE (born 30/09/1989) by car"
+    delivery = engine.route("Arrest", record).decision("ncc")
+    assert isinstance(delivery, Delivery)
+    assert delivery.record["person"]["name"].startswith("pt1_")
+    description = delivery.record["offences"][0]["description"]
+    assert description == "Trafficking of [name withheld] (born [date withheld]) by car"
+    assert delivery.scrubbed == {"offences[].description": {"name": 1, "date": 1}}
+
+
+def test_rule_11_free_text_goes_out_only_where_named_and_scrubbed(engine: PolicyEngine) -> None:
+    plan = engine.plan("IntelligenceReport", "ncc")
+    assert plan is not None
+    decisions = {d.path: d for d in plan.decisions}
+    assert decisions["narrative"].transforms == ("scrub",)
+    assert decisions["handling_conditions.conditions"].transforms == ("scrub",)
+    assert "narrative" in plan.scrubbed_paths and "handling_conditions.recipients" in plan.scrubbed_paths
+
+
+def test_rule_11_free_text_inside_a_record_kept_whole_is_not_released(
+    catalogue: Catalogue, agreements_copy: Path
+) -> None:
+    _edit(agreements_copy, "ncc.yaml", "      handling_conditions.conditions: scrub\n", "")
+    engine = PolicyEngine.load(
+        catalogue,
+        agreements_copy,
+        secrets=PseudonymSecrets(bytes(32)),
+        encryptor=InMemoryKeyRing().encryptor(),
+        today=TODAY,
+    )
+    plan = engine.plan("IntelligenceReport", "ncc")
+    assert plan is not None
+    released = {d.path for d in plan.decisions if d.released}
+    assert "handling_conditions.recipients" in released
+    assert "handling_conditions.conditions" not in released
+
+
+def test_rule_11_a_partner_record_key_is_only_its_own_pseudonym_of_the_case(engine: PolicyEngine) -> None:
+    record = sample("NRMReferral")
+    case = record["envelope"]["case_id"]
+    routing = engine.route("NRMReferral", record)
+    keys = {d.partner: d.key for d in routing.deliveries}
+    assert len(keys) > 1
+    for partner, key in keys.items():
+        assert key is not None and case.encode() not in key and key.startswith(b"pt1_"), partner
+    assert len(set(keys.values())) == len(keys), "two partners share a key they could join on"
+    again = engine.route("NRMReferral", record)
+    assert {d.partner: d.key for d in again.deliveries} == keys, "a case's records must share their key"
+    record["envelope"]["case_id"] = None
+    for d in engine.route("NRMReferral", record).deliveries:
+        assert d.key == str(record["envelope"]["event_id"]).encode()
+
+
 # -- rule 12: review date ---------------------------------------------------------------------------
 
 
@@ -731,3 +785,32 @@ def test_rule_12_every_shared_record_carries_its_review_date(
                 assert review <= record["envelope"]["recorded_at"].date() + timedelta(days=cap)
 
     check()
+
+
+def test_rule_12_a_record_on_or_after_its_review_date_goes_to_no_one(engine: PolicyEngine) -> None:
+    record = make_child(sample("NRMReferral"))
+    current = engine.route("NRMReferral", record).delivered_to()
+    assert current
+    record["envelope"]["review_date"] = TODAY
+    routing = engine.route("NRMReferral", record)
+    assert routing.deliveries == []
+    for partner in current:
+        denial = routing.decision(partner)
+        assert isinstance(denial, Denial) and denial.rule_id == "R12-review-date-passed", partner
+        assert TODAY.isoformat() in denial.reason
+    assert routing.alerts == [], "an expired record is no failed child route"
+
+
+def test_rule_12_the_agreements_retention_caps_the_review_date(engine: PolicyEngine) -> None:
+    record = sample("NRMReferral")
+    recorded = record["envelope"]["recorded_at"]
+    record["envelope"]["recorded_at"] = recorded.replace(year=TODAY.year - 5)
+    record["envelope"]["occurred_at"] = record["envelope"]["recorded_at"]
+    record["consent_recorded_at"] = record["envelope"]["recorded_at"]
+    record["envelope"]["review_date"] = TODAY + timedelta(days=400)
+    record["support_provider"] = "ngo.poppy"
+    routing = engine.route("NRMReferral", record)
+    poppy = routing.decision("ngo.poppy")  # keeps records at most 1461 days: five years is past it
+    sca = routing.decision("sca")  # 3653 days
+    assert isinstance(poppy, Denial) and poppy.rule_id == "R12-review-date-passed"
+    assert isinstance(sca, Delivery)
