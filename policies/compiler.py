@@ -289,7 +289,7 @@ class Plan:
                 continue
             transforms = tuple(c.transform for c in unit.rule.cases) if unit.rule is not None else ()
             produced = None if all(t.copies for t in transforms) else transformed_output(transforms)
-            found.append(scrub.Target(path, "free_text" not in info.marks, produced))
+            found.append(scrub.Target(path, "free_text" not in info.marks, produced, info.value_kind))
         return found
 
     def _is_released_unit(self, path: str) -> bool:
@@ -925,7 +925,7 @@ class Plan:
         if removed is not None:
             if self._collect_static is not None:
                 self._collect_static(record, removed)
-            if removed:
+            if removed or self._has_encrypt:  # sealed values wait for the scrub: always deferred
                 scrubbed = record_scrub.defer(out, removed, self._slots, self._targets)
         out["sharing"] = {
             "agreement_id": self._agreement_id,

@@ -204,3 +204,19 @@ class InMemoryKeyRing:
             return self._keys[key_id]
 
         return X25519FieldEncryptor(None, own)
+
+
+class Unsealed:
+    """A value to be encrypted for a partner once rule 11 has scrubbed it. The partner reads it in
+    clear, so it is scrubbed like any string released in clear (:mod:`policies.scrub`), then
+    sealed: a plan's delivery never leaves the engine with one of these in it."""
+
+    __slots__ = ("seal_with", "text")
+
+    def __init__(self, text: str, seal_with: Callable[[bytes], bytes]) -> None:
+        self.text = text
+        self.seal_with = seal_with
+
+    def seal(self) -> bytes:
+        """The ciphertext of the (scrubbed) text."""
+        return self.seal_with(self.text.encode())

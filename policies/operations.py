@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from policies import conditions, guardrails
-from policies.crypto import FieldEncryptor
+from policies.crypto import FieldEncryptor, Unsealed
 from policies.facts import EventFacts
 from policies.paths import concrete
 from policies.projection import Branch
@@ -118,12 +119,13 @@ def value_fn(
 
         def seal_all(value: Any, ctx: Ctx) -> Any:
             at = concrete(path, ctx.indexes)
-            return [encrypt(pid, ctx.facts.event_id, f"{at}[{i}]", v.encode()) for i, v in enumerate(value)]
+            event_id = ctx.facts.event_id
+            return [Unsealed(v, partial(encrypt, pid, event_id, f"{at}[{i}]")) for i, v in enumerate(value)]
 
         return seal_all
 
     def seal(value: Any, ctx: Ctx) -> Any:
-        return encrypt(pid, ctx.facts.event_id, concrete(path, ctx.indexes), value.encode())
+        return Unsealed(value, partial(encrypt, pid, ctx.facts.event_id, concrete(path, ctx.indexes)))
 
     return seal
 

@@ -11,8 +11,10 @@ one index of them all, searches each distinct string of the record once
 hint of the value.
 
 Every string a partner receives in clear is scrubbed (free text, descriptions, conditions,
-names...), not only free text; pseudonym tokens and masks a transform produced are left alone,
-and so are codes (validated vocabulary) and the structural fields. Overlapping matches merge into
+names...), not only free text, and so is every value sealed for the partner, which reads it in
+clear: a value to encrypt waits (:class:`policies.crypto.Unsealed`) until it is scrubbed, then is
+sealed. Pseudonym tokens and masks a transform produced are left alone, and so are codes
+(validated vocabulary) and the structural fields. Overlapping matches merge into
 one span. In a structured field (anything but free text) a plain label or text value (never an
 identifying kind) is left where the field holds exactly it: the agreement released that field in
 clear. Afterwards the result is searched again between the placeholders; if anything is still
@@ -27,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from policies.crypto import Unsealed
 from policies.forms import Forms, forms_of
 from policies.textmatch import Atoms, Key, Match, ValueIndex, find
 from schemas.marks import ValueKind
@@ -76,6 +79,7 @@ class Target:
     path: str
     structured: bool
     produced: Callable[[str], bool] | None
+    kind: str = ValueKind.LABEL.value
 
 
 Slots = Callable[[dict[str, Any]], list[tuple[Any, Any, int]]]
@@ -112,7 +116,7 @@ class RecordScrub:
         return counts
 
     def run(self) -> None:
-        """Scrub every deferred record (see the module doc)."""
+        """Scrub every deferred record (see the module doc), then seal what is to be encrypted."""
         if not self.pending:
             return
         for p in self.pending:
@@ -120,10 +124,11 @@ class RecordScrub:
                 if key not in self.forms:
                     self.forms[key] = forms_of(*key)
         index = ValueIndex((k, f) for k, f in self.forms.items() if f is not None)
-        if index:
-            self.index = index
-            for p in self.pending:
+        for p in self.pending:
+            if index:
+                self.index = index
                 self._scrub(p)
+            _seal(p)
         self.pending.clear()
 
     def _scrub(self, p: _Pending) -> None:
@@ -131,19 +136,23 @@ class RecordScrub:
         targets = p.targets
         for holder, key, number in p.slots(p.out):
             value = holder[key] if not isinstance(key, tuple) else holder[key[0]][key[1]]
+            text = value.text if isinstance(value, Unsealed) else value
             produced = targets[number].produced
-            if produced is not None and produced(value):
+            if produced is not None and produced(text):
                 continue
-            found = self._matches(value)
+            found = self._matches(text)
             if not found:
                 continue
-            mine = [m for m in found if m[4] in withheld]
+            target = targets[number]
+            own = (text, target.kind) if isinstance(value, Unsealed) else None  # sealed, not withheld
+            mine = [m for m in found if m[4] in withheld and m[4] != own]
             if not mine:
                 continue
-            target = targets[number]
-            result, kinds = self._replace(value, mine, withheld, target.structured)
+            result, kinds = self._replace(text, mine, withheld, target.structured)
             if kinds:
-                if isinstance(key, tuple):  # an item of a list the output may share with the input
+                if isinstance(value, Unsealed):
+                    value.text = result  # sealed once scrubbed
+                elif isinstance(key, tuple):  # an item of a list the output may share with the input
                     name, i = key
                     items = holder[name] = list(holder[name])
                     items[i] = result
@@ -213,6 +222,18 @@ class RecordScrub:
         )
 
 
+def _seal(p: _Pending) -> None:
+    """Encrypt, for the partner, every value of ``p`` that waited for rule 11 to scrub it."""
+    for holder, key, _ in p.slots(p.out):
+        if isinstance(key, tuple):
+            name, i = key
+            if isinstance(holder[name][i], Unsealed):
+                items = holder[name] = list(holder[name])
+                items[i] = items[i].seal()
+        elif isinstance(holder[key], Unsealed):
+            holder[key] = holder[key].seal()
+
+
 def _merge(matches: list[Match]) -> list[tuple[int, int, str]]:
     """Overlapping matches as one span each, named by the kind of its longest match (an
     identifying kind before a plain label on a tie)."""
@@ -264,15 +285,15 @@ def slots_finder(targets: list[Target]) -> Slots:
         leaf = parts[-1]
         lines += [
             f"{pad}_v = {holder}.get({leaf!r})",
-            f"{pad}if _v.__class__ is str:",
+            f"{pad}if _v.__class__ in _TEXT:",
             f"{pad}    add(({holder}, {leaf!r}, {number}))",
-            f"{pad}elif _v:",
+            f"{pad}elif _v.__class__ is list:",
             f"{pad}    for _i, _s in enumerate(_v):",
-            f"{pad}        if _s.__class__ is str:",
+            f"{pad}        if _s.__class__ in _TEXT:",
             f"{pad}            add(({holder}, ({leaf!r}, _i), {number}))",
         ]
     lines.append("    return found")
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"_TEXT": (str, Unsealed)}
     exec(compile("\n".join(lines) + "\n", "<scrub slots>", "exec"), namespace)  # names from the schema
     finder: Slots = namespace["slots"]
     return finder

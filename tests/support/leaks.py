@@ -24,7 +24,7 @@ from __future__ import annotations
 import copy
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -327,7 +327,8 @@ def strings_of(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from strings_of(item, path + "[]" if isinstance(item, dict) else path)
 
 
-def _values_at(node: Any, parts: list[str]) -> Iterator[Any]:
+def values_at(node: Any, parts: list[str]) -> Iterator[Any]:
+    """Every value at a field path (split at its dots) of a record."""
     if not parts:
         yield node
         return
@@ -340,14 +341,39 @@ def _values_at(node: Any, parts: list[str]) -> Iterator[Any]:
         return
     if head.endswith("[]"):
         for item in value:
-            yield from _values_at(item, rest)
+            yield from values_at(item, rest)
     else:
-        yield from _values_at(value, rest)
+        yield from values_at(value, rest)
+
+
+def opened(record: Any, open_field: Callable[[str, bytes], str], path: str = "") -> Any:
+    """A copy of a partner's record with every sealed (bytes) field opened by ``open_field(path,
+    ciphertext)``, paths written with instance indexes (``phones[0].number``) as sealing names
+    them."""
+    if isinstance(record, bytes):
+        return open_field(path, record)
+    if isinstance(record, dict):
+        return {k: opened(v, open_field, f"{path}.{k}" if path else k) for k, v in record.items()}
+    if isinstance(record, list):
+        return [opened(v, open_field, f"{path}[{i}]") for i, v in enumerate(record)]
+    return record
+
+
+def sealed_markers(record: dict[str, Any], markers: list[Marker]) -> list[Marker]:
+    """The markers whose own field the partner receives sealed for it (encrypted)."""
+    return [
+        m
+        for m in markers
+        if any(
+            isinstance(v, bytes) or (isinstance(v, list) and any(isinstance(i, bytes) for i in v))
+            for v in values_at(record, m.path.split("."))
+        )
+    ]
 
 
 def released_in_clear(record: dict[str, Any], marker: Marker) -> bool:
     """True if the partner's record holds the marker's value in its own field, as it is."""
-    for found in _values_at(record, marker.path.split(".")):
+    for found in values_at(record, marker.path.split(".")):
         items = found if isinstance(found, list) else [found]
         for item in items:
             if isinstance(marker.value, str) and isinstance(item, str) and marker.value in item:
@@ -392,12 +418,15 @@ def findings(
     headers: list[tuple[str, bytes]] | None,
     markers: list[Marker],
     released: dict[str, Any] | None = None,
+    sealed: list[Marker] = (),  # type: ignore[assignment]
 ) -> list[str]:
     """Each marker a partner's record (its strings, key and headers) still writes although the
     partner does not receive the marker's own field in clear (as seen in ``released``, the
     partner's record of :attr:`Planted.own_only`, else in ``record``): ``path: kind marker found
-    in where``."""
+    in where``. A ``sealed`` marker (encrypted for the partner, which decrypted it) may be written
+    in its own field, and only there."""
     clear = released if released is not None else record
+    own_field_only = {id(m) for m in sealed}
     readable = list(strings_of(record))
     if key:
         readable.append(("<key>", key.decode("utf-8", "replace")))
@@ -408,6 +437,8 @@ def findings(
         if released_in_clear(clear, marker):
             continue
         for where, text in readable:
+            if id(marker) in own_field_only and where == marker.path:
+                continue
             digits = "".join(_DIGITS.findall(text)) if marker.digits else ""
             if (marker.digits and marker.digits in digits) or any(written(text, n) for n in marker.needles):
                 found.append(f"{marker.path}: {marker.kind} marker found in {where}")

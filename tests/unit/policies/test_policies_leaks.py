@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import copy
 import random
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policies import PolicyEngine
+from policies import InMemoryKeyRing, PolicyEngine
 from schemas.catalogue import Catalogue
-from tests.support.leaks import findings, plant
+from tests.support.leaks import findings, opened, plant, sealed_markers
 from tests.unit.policies.strategies import routed_records, victim_records
 
 VICTIM_EVENTS = ("PotentialVictimEncounter", "NRMReferral", "NRMDecision")
@@ -23,8 +24,14 @@ OTHER_EVENTS = ("IntelligenceReport", "DutyToNotify", "PremisesVisit", "Arrest",
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 
 
+def _opener(ring: InMemoryKeyRing, partner: str, event_id: str) -> Callable[[str, bytes], str]:
+    """Opens a sealed field as the partner would, with its own key only."""
+    encryptor = ring.partner_encryptor(partner)
+    return lambda path, sealed: encryptor.decrypt(partner, event_id, path, sealed).decode()
+
+
 def _route_and_read(
-    engine: PolicyEngine, event_type: str, record: dict[str, Any], seed: int
+    engine: PolicyEngine, ring: InMemoryKeyRing, event_type: str, record: dict[str, Any], seed: int
 ) -> dict[str, int]:
     """Plant markers, route to every partner, assert nothing leaks; return what was scrubbed."""
     entry = engine.catalogue.latest(event_type)
@@ -34,11 +41,14 @@ def _route_and_read(
     assert record == before, "routing changed the record it was given"
     own_only = engine.route(event_type, planted.own_only)
     assert own_only.delivered_to() == routing.delivered_to()
-    problems = [
-        f"{d.partner}: {finding}"
-        for d, clear in zip(routing.deliveries, own_only.deliveries, strict=True)
-        for finding in findings(d.record, d.key, None, planted.markers, clear.record)
-    ]
+    problems = []
+    for d, clear in zip(routing.deliveries, own_only.deliveries, strict=True):
+        readable = opened(d.record, _opener(ring, d.partner, str(d.record["envelope"]["event_id"])))
+        sealed = sealed_markers(clear.record, planted.markers)
+        problems += [
+            f"{d.partner}: {f}"
+            for f in findings(readable, d.key, None, planted.markers, clear.record, sealed)
+        ]
     assert not problems, "\n".join(problems[:20])
     scrubbed: dict[str, int] = {}
     for d in routing.deliveries:
@@ -50,14 +60,14 @@ def _route_and_read(
 
 @pytest.mark.parametrize("event_type", OTHER_EVENTS)
 def test_no_marker_leaks_from_any_field_in_any_spelling(
-    engine: PolicyEngine, catalogue: Catalogue, event_type: str
+    engine: PolicyEngine, ring: InMemoryKeyRing, catalogue: Catalogue, event_type: str
 ) -> None:
     seen: dict[str, int] = {}
 
     @SETTINGS
     @given(record=routed_records(event_type, catalogue.latest(event_type)), seed=st.integers(0, 2**32 - 1))
     def check(record: dict[str, Any], seed: int) -> None:
-        for kind, n in _route_and_read(engine, event_type, record, seed).items():
+        for kind, n in _route_and_read(engine, ring, event_type, record, seed).items():
             seen[kind] = seen.get(kind, 0) + n
 
     check()
@@ -69,7 +79,12 @@ def test_no_marker_leaks_from_any_field_in_any_spelling(
 @pytest.mark.parametrize("child", [True, False, None], ids=["child", "adult", "either"])
 @pytest.mark.parametrize("ngo", [True, False], ids=["ngo-supported", "any-support"])
 def test_no_victim_marker_leaks_for_children_adults_and_ngos(
-    engine: PolicyEngine, catalogue: Catalogue, event_type: str, child: bool | None, ngo: bool
+    engine: PolicyEngine,
+    ring: InMemoryKeyRing,
+    catalogue: Catalogue,
+    event_type: str,
+    child: bool | None,
+    ngo: bool,
 ) -> None:
     seen: dict[str, int] = {}
 
@@ -79,7 +94,7 @@ def test_no_victim_marker_leaks_for_children_adults_and_ngos(
         seed=st.integers(0, 2**32 - 1),
     )
     def check(record: dict[str, Any], seed: int) -> None:
-        for kind, n in _route_and_read(engine, event_type, record, seed).items():
+        for kind, n in _route_and_read(engine, ring, event_type, record, seed).items():
             seen[kind] = seen.get(kind, 0) + n
 
     check()
