@@ -6,8 +6,9 @@
 4. hostile records are written straight to an ingress topic (forged, unsigned, foreign, corrupt);
 5. the router runs while ingestion happens, enforcing every agreement, exactly once;
 6. every partner consumes its topic (provenance checked, its fields decrypted);
-7. a table compares what each partner received, what was withheld, and the dead letters with
-   what the agreements and the generator say must happen; the audit ledger is verified.
+7. a table compares what each partner received, what was withheld and scrubbed (rule 11), and the
+   dead letters with what the agreements and the generator say must happen; the audit ledger is
+   verified.
 
 With ``--secure`` the same run happens on the secure cluster (SASL SCRAM, ACLs; started if it is
 not running): the operator creates the topics and applies the ACLs, then every component connects
@@ -22,7 +23,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -76,6 +77,8 @@ class Expected:
 
     records: Counter[str] = field(default_factory=Counter)
     fields_withheld: Counter[str] = field(default_factory=Counter)
+    scrubbed: Counter[str] = field(default_factory=Counter)
+    """Spans rule 11 replaced, per partner."""
     denied: Counter[str] = field(default_factory=Counter)
     events: int = 0
     cell_records: list[dict[str, Any]] = field(default_factory=list)
@@ -94,6 +97,7 @@ def _expected(runtime: Runtime, generated: Generated) -> Expected:
             for d in routing.deliveries:
                 expected.records[d.partner] += 1
                 expected.fields_withheld[d.partner] += len(d.withheld)
+                expected.scrubbed[d.partner] += _spans(d.scrubbed)
                 if d.partner == CELL:
                     expected.cell_records.append(raw)
             for n in routing.denials:
@@ -190,17 +194,36 @@ def _consume_partners(
     return received, opened, refused
 
 
-def _ledger_withheld(runtime: Runtime) -> tuple[Counter[str], bool, int]:
-    """Fields withheld per partner as the audit ledger records them, and whether it verifies."""
-    withheld: Counter[str] = Counter()
+def _spans(scrubbed: Mapping[str, Mapping[str, int]]) -> int:
+    return sum(n for kinds in scrubbed.values() for n in kinds.values())
+
+
+@dataclass
+class Ledger:
+    """What the audit ledger says was withheld and scrubbed, per partner, and whether it verifies."""
+
+    withheld: Counter[str] = field(default_factory=Counter)
+    scrubbed: Counter[str] = field(default_factory=Counter)
+    scrubbed_kinds: Counter[str] = field(default_factory=Counter)
+    ok: bool = False
+    entries: int = 0
+
+
+def _ledger(runtime: Runtime) -> Ledger:
+    ledger = Ledger()
     values = []
     for record in read_topic(runtime.client, runtime.topic(AUDIT_TOPIC)):
         values.append((record.offset, record.value or b""))
         entry = json.loads(record.value or b"{}")
         for d in entry.get("delivered", []):
-            withheld[d["partner"]] += len(d["withheld"])
+            ledger.withheld[d["partner"]] += len(d["withheld"])
+            scrubbed = d.get("scrubbed", {})
+            ledger.scrubbed[d["partner"]] += _spans(scrubbed)
+            for kinds in scrubbed.values():
+                ledger.scrubbed_kinds.update(kinds)
     report = verify_entries(iter(values), runtime.keys.trusted_signing_keys([ROUTER_IDENTITY]).get)
-    return withheld, report.ok, report.entries
+    ledger.ok, ledger.entries = report.ok, report.entries
+    return ledger
 
 
 def _dead_letters(runtime: Runtime) -> Counter[str]:
@@ -386,14 +409,16 @@ def _run(
     )
 
     received, opened, refused = _consume_partners(runtime, identity)
-    ledger_withheld, ledger_ok, ledger_entries = _ledger_withheld(runtime)
+    ledger = _ledger(runtime)
     dead = _dead_letters(runtime)
-    ok = _report(runtime, expected, received, opened, refused, ledger_withheld)
+    ok = _report(runtime, expected, received, opened, refused, ledger)
     ok &= _report_inputs(truth, published, rejected, hostile, dead, expected)
-    ok &= ledger_ok
+    ok &= ledger.ok
+    kinds = ", ".join(f"{n:,} {kind}" for kind, n in ledger.scrubbed_kinds.most_common())
+    console.print(f"rule 11: spans scrubbed from what partners received, by kind: {kinds or 'none'}")
     console.print(
-        f"audit ledger: {ledger_entries} entries, "
-        + ("[green]verified[/]" if ledger_ok else "[red]NOT verified[/]")
+        f"audit ledger: {ledger.entries} entries, "
+        + ("[green]verified[/]" if ledger.ok else "[red]NOT verified[/]")
     )
     if picture is not None:
         console.print("waiting for the dashboard's figures to settle")
@@ -419,18 +444,19 @@ def _report(
     received: Counter[str],
     opened: Counter[str],
     refused: Counter[str],
-    ledger_withheld: Counter[str],
+    ledger: Ledger,
 ) -> bool:
     table = Table(title="What each partner received")
     for column in ("partner", "kind", "records", "expected", "events withheld", "fields withheld",
-                   "fields decrypted", "refused", "match"):  # fmt: skip
+                   "spans scrubbed", "fields decrypted", "refused", "match"):  # fmt: skip
         table.add_column(column, justify="left" if column in ("partner", "kind") else "right")
     ok = True
     partners = runtime.engine.registry.partners
     for partner in runtime.partner_topics:
         match = (
             received[partner] == expected.records[partner]
-            and ledger_withheld[partner] == expected.fields_withheld[partner]
+            and ledger.withheld[partner] == expected.fields_withheld[partner]
+            and ledger.scrubbed[partner] == expected.scrubbed[partner]
             and refused[partner] == 0
         )
         ok &= match
@@ -440,7 +466,8 @@ def _report(
             str(received[partner]),
             str(expected.records[partner]),
             str(expected.denied[partner]),
-            str(ledger_withheld[partner]),
+            str(ledger.withheld[partner]),
+            str(ledger.scrubbed[partner]),
             str(opened[partner]),
             str(refused[partner]),
             "[green]✓[/]" if match else "[red]✗[/]",

@@ -926,7 +926,9 @@ class Plan:
             if self._collect_static is not None:
                 self._collect_static(record, removed)
             if removed or self._has_encrypt:  # sealed values wait for the scrub: always deferred
-                scrubbed = record_scrub.defer(out, removed, self._slots, self._targets)
+                scrubbed = record_scrub.defer(
+                    out, removed, self._slots, self._targets, seals=self._has_encrypt
+                )
         out["sharing"] = {
             "agreement_id": self._agreement_id,
             "agreement_version": self._agreement_version,

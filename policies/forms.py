@@ -96,6 +96,9 @@ def split_atoms(text: str) -> tuple[list[tuple[int, int]], list[str]]:
 
 def atoms_of(text: str) -> list[str]:
     """The folded atoms of ``text``."""
+    if text.isascii():
+        found: list[str] = ATOM.findall(text.lower())
+        return found
     return split_atoms(text)[1]
 
 

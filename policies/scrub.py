@@ -96,6 +96,7 @@ class _Pending:
     slots: Slots
     targets: list[Target]
     counts: Counts
+    seals: bool
 
 
 @dataclass(slots=True)
@@ -109,10 +110,13 @@ class RecordScrub:
     matches: dict[str, list[Match]] = field(default_factory=dict)
     index: ValueIndex | None = None
 
-    def defer(self, out: dict[str, Any], withheld: Found, slots: Slots, targets: list[Target]) -> Counts:
-        """Scrub ``out`` when :meth:`run` is called; returns the counts it will fill."""
+    def defer(
+        self, out: dict[str, Any], withheld: Found, slots: Slots, targets: list[Target], *, seals: bool
+    ) -> Counts:
+        """Scrub ``out`` (then seal what it holds to encrypt, if it ``seals``) when :meth:`run` is
+        called; returns the counts it will fill."""
         counts: Counts = {}
-        self.pending.append(_Pending(out, withheld, slots, targets, counts))
+        self.pending.append(_Pending(out, withheld, slots, targets, counts, seals))
         return counts
 
     def run(self) -> None:
@@ -128,7 +132,8 @@ class RecordScrub:
             if index:
                 self.index = index
                 self._scrub(p)
-            _seal(p)
+            if p.seals:
+                _seal(p)
         self.pending.clear()
 
     def _scrub(self, p: _Pending) -> None:
@@ -255,9 +260,8 @@ def scrub_text(text: str, withheld: Found, *, structured: bool = False) -> tuple
     :class:`RecordScrub`), with the kinds of the spans replaced."""
     scrub = RecordScrub()
     out = {"text": text}
-    counts = scrub.defer(
-        out, withheld, lambda record: [(record, "text", 0)], [Target("text", structured, None)]
-    )
+    target = Target("text", structured, None)
+    counts = scrub.defer(out, withheld, lambda record: [(record, "text", 0)], [target], seals=False)
     scrub.run()
     return out["text"], [kind for kind, n in counts.get("text", {}).items() for _ in range(n)]
 
