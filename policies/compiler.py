@@ -232,14 +232,20 @@ class Plan:
             raise GuardRailViolation(problems)
 
     def _withheld_kinds(self) -> tuple[str, ...]:
+        """The kinds of every leaf this plan may not release as it is (for explain)."""
         kinds: set[str] = set()
         for info in self.entry.leaf_fields:
             if info.value_kind in (None, ValueKind.CODE):
                 continue
             decision = next((d for d in self.decisions if is_under(info.path, d.path)), None)
-            clear = decision is not None and decision.released and not decision.conditional
-            copied = clear and all(t in _COPIES for t in decision.transforms)  # type: ignore[union-attr]
-            if not copied or info.conditional:
+            always_copied = (
+                decision is not None
+                and decision.released
+                and not decision.conditional
+                and not info.conditional
+                and all(t in _COPIES for t in decision.transforms)
+            )
+            if not always_copied:
                 kinds.add(info.value_kind)
         return tuple(sorted(kinds))
 
