@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from consumers.decisions import Decider, Outcome, Source
 from consumers.ledger import ChainHead, ChainWriter
 from consumers.metrics import RouterMetrics
+from consumers.positions import Positions
 from consumers.recent_events import RecentEvents
 from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC
 from schemas.provenance import Signer
@@ -37,6 +38,13 @@ from schemas.provenance import Signer
 log = logging.getLogger("pentameter.router")
 STALLED_CONSUMER = "stalled consumer"
 """How a supervised worker names its stop when its consumer reads nothing while input waits."""
+REWIND_FAILED = "cannot rewind"
+"""How a worker names its stop when, after an abort, it cannot learn its committed offsets: going
+on from the position it had would skip the aborted batch, so it stops and its successor starts
+from the committed offsets."""
+REWIND_ATTEMPTS = 3
+ABORT_ATTEMPTS = 3
+"""Abort calls while librdkafka says the abort timed out and may be resumed by calling it again."""
 TRANSACTION_ATTEMPTS = 3
 """Commit calls while librdkafka calls the commit's failure retriable (it timed out) before the
 worker stops; the stall exit (``--stall-exit``) bounds the total time in any case."""
@@ -139,6 +147,7 @@ class Router:
         self._stall_checked = 0.0
         self._assigned_at = 0.0  # idle time counts from the last assignment (its rebuild can be long)
         self._chains: dict[tuple[str, int], ChainWriter] = {}
+        self._positions = Positions()
         self._client_config = client_config
         limit = self.settings.recent_events
         self._recent = RecentEvents(limit) if limit > 0 else None
@@ -177,6 +186,7 @@ class Router:
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         for p in partitions:
             self._chains.pop((p.topic, p.partition), None)
+            self._positions.forget(p.topic, p.partition)
             if self._recent is not None:
                 self._recent.forget(p.topic, p.partition)
         log.info("revoked %s", [f"{p.topic}/{p.partition}" for p in partitions])
@@ -189,6 +199,7 @@ class Router:
         for tp in committed:
             chain = f"{tp.topic}/{tp.partition}"
             self._chains[(tp.topic, tp.partition)] = ChainWriter(chain, ChainHead.from_metadata(tp.metadata))
+            self._positions.reset(tp.topic, tp.partition, tp.offset)
         if self._recent is not None:
             taken_over = [(tp.topic, tp.partition) for tp in committed if tp.offset > 0]
             if taken_over:
@@ -210,17 +221,33 @@ class Router:
             ) from exc
 
     def _rewind(self) -> None:
-        """After an abort: go back to the committed offsets and chain heads."""
+        """After an abort: go back to the committed offsets and chain heads.
+
+        The coordinator can be away for a while after a cluster restart (NOT_COORDINATOR, a
+        timeout): ask again a few times, then stop the worker by name. It must not go on from its
+        current position, which is past the aborted batch.
+        """
+        self._positions.discard()
         assignment = self._consumer.assignment()
         if not assignment:
             return
-        committed = self._consumer.committed(assignment, timeout=30)
+        for attempt in range(1, REWIND_ATTEMPTS + 1):
+            try:
+                committed = self._consumer.committed(assignment, timeout=30)
+                break
+            except KafkaException as exc:
+                if exc.args[0].fatal() or attempt == REWIND_ATTEMPTS:
+                    log.error("%s to the committed offsets after an abort, stopping this worker: %s",
+                              REWIND_FAILED, exc.args[0])  # fmt: skip
+                    raise
+                log.warning("committed offsets not known yet (attempt %d): %s", attempt, exc.args[0])
         for tp in committed:
             offset = tp.offset if tp.offset >= 0 else -2  # OFFSET_BEGINNING when nothing committed
             self._consumer.seek(TopicPartition(tp.topic, tp.partition, offset))
             self._chains[(tp.topic, tp.partition)] = ChainWriter(
                 f"{tp.topic}/{tp.partition}", ChainHead.from_metadata(tp.metadata)
             )
+            self._positions.reset(tp.topic, tp.partition, tp.offset)
 
     # -- main loop -----------------------------------------------------------------------------
     def run(
@@ -320,6 +347,15 @@ class Router:
 
     # -- one batch -----------------------------------------------------------------------------
     def _transact(self, records: list[Inbound]) -> None:
+        fresh, repeated = self._positions.admit([m.source for m in records])
+        if repeated:
+            log.error(
+                "%d record(s) handed out again below their committed position, skipped (decided "
+                "once already): %s", len(repeated), ", ".join(str(r) for r in repeated[:10]),
+            )  # fmt: skip
+            records = [records[i] for i in fresh]
+            if not records:
+                return
         recent = self._recent
         if recent is not None:
             recent.discard()  # nothing staged survives a batch that did not commit
@@ -384,17 +420,12 @@ class Router:
             self.stats.aborts += 1
             if self.metrics is not None:
                 self.metrics.aborts.inc()
-            try:
-                self._producer.abort_transaction(30)
-            except KafkaException as abort_exc:
-                if abort_exc.args[0].fatal():  # the producer is unusable: the restarted worker settles it
-                    log.error("fatal transaction error (the abort failed): %s", abort_exc.args[0])
-                    raise
-                log.warning("abort failed: %s", abort_exc)
+            self._aborting()
             self._rewind()
             return
         if self._recent is not None:
             self._recent.commit()
+        self._positions.commit()
         elapsed = time.perf_counter() - started
         self.stats.commit_seconds += elapsed
         self._count(outcomes)
@@ -402,6 +433,27 @@ class Router:
             self._observe(outcomes, elapsed)
         if self._on_commit is not None:
             self._on_commit(self.stats)
+
+    def _aborting(self) -> None:
+        """Abort, calling abort again while librdkafka says it timed out and can be resumed.
+
+        A fatal error (INVALID_TXN_STATE after a cluster restart: the coordinator had finished the
+        previous transaction late and this one never reached it) leaves the producer unusable: stop,
+        and the restarted worker's init settles the transaction.
+        """
+        for attempt in range(1, ABORT_ATTEMPTS + 1):
+            try:
+                self._producer.abort_transaction(30)
+                return
+            except KafkaException as exc:
+                error = exc.args[0]
+                if error.fatal():
+                    log.error("fatal transaction error (the abort failed): %s", error)
+                    raise
+                if not error.retriable() or attempt == ABORT_ATTEMPTS:
+                    log.warning("abort failed: %s", error)
+                    return
+                log.warning("abort did not finish (attempt %d), aborting again: %s", attempt, error)
 
     def _committing(self) -> None:
         """Commit, calling commit again while librdkafka calls its failure retriable.
@@ -436,6 +488,7 @@ class Router:
             for (topic, key, value), headers in zip(chunk, sealed, strict=True):
                 self._produce(topic, key, value, headers)
         touched: dict[tuple[str, int], ChainWriter] = {}
+        firsts: dict[tuple[str, int], int] = {}
         positions: dict[tuple[str, int], int] = {}
         for message, outcome in outcomes:
             tp = (message.source.topic, message.source.partition)
@@ -449,13 +502,15 @@ class Router:
             entry = chain.append(outcome.audit_kind, outcome.audit_body)
             self._produce(self.settings.audit_topic, chain.chain.encode(), entry)
             touched[tp] = chain
+            firsts.setdefault(tp, message.source.offset)
             positions[tp] = message.source.offset + 1
         now = int(time.time() * 1000)
         key_id = self._signer.key_id
-        for chain in touched.values():
-            self._produce(
-                self.settings.audit_topic, chain.chain.encode(), chain.seal(self._ledger_key, key_id, now)
-            )
+        txn = self.settings.transactional_id
+        for tp, chain in touched.items():
+            batch = {"txn": txn, "first": firsts[tp], "last": positions[tp] - 1}
+            seal = chain.seal(self._ledger_key, key_id, now, batch)
+            self._produce(self.settings.audit_topic, chain.chain.encode(), seal)
         return [
             TopicPartition(topic, partition, offset, touched[(topic, partition)].head.to_metadata())
             for (topic, partition), offset in positions.items()

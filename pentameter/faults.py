@@ -65,7 +65,15 @@ from infra.broker.probe import quiet_logger
 from infra.ports import free_port_range
 from infra.settings import PROJECT_ROOT, Settings, load_settings
 from infra.topics import AUDIT_TOPIC, GOVERNANCE_TOPIC, ensure_topics
-from pentameter.faults_check import PartnerCopy, Published, ledger_deliveries, repeated_decisions, tally
+from pentameter.faults_check import (
+    PartnerCopy,
+    Published,
+    ledger_deliveries,
+    ledger_entries,
+    records_decided_twice,
+    repeated_decisions,
+    tally,
+)
 from pentameter.router_process import terminate
 from producers.agencies import ingress_topic
 from producers.exceptions import DeliveryFailed
@@ -138,6 +146,9 @@ class FaultRun:
     ledger_problems: tuple[str, ...]
     ledger_decisions: int
     not_entitled: int
+    repeated: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Events (and ingress records) the ledger holds more than once, each entry named with the
+    transactional id and batch that committed it."""
 
 
 # -- the workload ----------------------------------------------------------------------------------
@@ -576,9 +587,16 @@ class FaultLab:
         audit = [(r.offset, r.value) for r in _read(self.bootstrap, [audit_topic], "read_committed")]
         report = verify_entries(audit, runtime.keys.trusted_signing_keys([ROUTER_IDENTITY]).get)
         counts = tally(published, copies, ledger_deliveries(value for _, value in audit))
-        repeated = repeated_decisions(value for _, value in audit)
+        entries = ledger_entries(value for _, value in audit)
+        repeated = repeated_decisions(entries)
         if repeated:  # which ingress records: one offset twice (the router) or two offsets (the agency)
             ctx.facts["repeated_decisions"] = repeated
+        twice = records_decided_twice(entries)
+        if twice:
+            ctx.facts["records_decided_twice"] = twice
+        ingress_records = len(_read(self.bootstrap, [ctx.ingress], "read_committed"))
+        if ingress_records != stream.sent:  # the agency's own producer wrote an event twice
+            ctx.facts["ingress_records"] = ingress_records
         if fault == "kill-router":
             ctx.facts["aborted_records"] = self._aborted_records(ctx)
             happened = happened and ctx.facts["aborted_records"] > 0
@@ -603,6 +621,7 @@ class FaultLab:
             ledger_problems=tuple(str(p) for p in report.problems),
             ledger_decisions=report.entries - report.seals,
             not_entitled=counts.not_entitled,
+            repeated={event: tuple(found) for event, found in {**repeated, **twice}.items()},
         )
 
     def _aborted_records(self, ctx: _Context) -> int:

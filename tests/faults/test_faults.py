@@ -16,7 +16,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from consumers.router import STALLED_CONSUMER
+from consumers.router import REWIND_FAILED, STALLED_CONSUMER
 from infra.ports import free_port_range
 from pentameter.cli import app
 from pentameter.faults import FAULTS, STALL_EXIT, FaultLab, FaultResult, FaultRun, fault_table
@@ -57,13 +57,16 @@ def _run(lab: FaultLab, results: list[FaultResult], fault: str) -> FaultRun:
     assert (result.lost, result.duplicated, result.out_of_order, result.unexplained) == (0, 0, 0, 0), why
     assert run.not_entitled == 0, why
     assert run.ledger_problems == (), run.ledger_problems
+    assert not run.repeated, f"events or records on the ledger twice: {dict(run.repeated)}"
     assert run.ledger_decisions == EVENTS, "one committed ledger decision per event, none twice"
     assert run.happened, f"the fault did not happen as intended: {dict(run.facts)}"
     reasons = run.facts["router_exit_reasons"]
     assert len(reasons) == run.router_exits
     # a fatal producer error (e.g. INVALID_TXN_STATE on an abort after a whole-cluster restart) stops
     # the worker too: its restarted successor's init settles the transaction
-    deliberate = ("fatal consumer error", "fatal transaction error", STALL_EXIT, STALLED_CONSUMER)
+    deliberate = (
+        "fatal consumer error", "fatal transaction error", STALL_EXIT, STALLED_CONSUMER, REWIND_FAILED,
+    )  # fmt: skip
     assert all(any(kind in reason for kind in deliberate) for reason in reasons), (
         "a router only ever stops by itself on a fatal consumer or transaction error, a stalled "
         f"transaction or a consumer reading nothing while input waits (restarted): {reasons}"
