@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from consumers.decisions import Decider, Outcome, Source
 from consumers.ledger import ChainHead, ChainWriter
 from consumers.metrics import RouterMetrics
+from consumers.oversize import RECORD_BYTES, Limits, fit
 from consumers.positions import Positions
 from consumers.recent_events import RecentEvents
 from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC
@@ -57,6 +58,12 @@ whole stall limit. librdkafka 2.16 does not enforce that timeout for coordinator
 broker left the cluster (issue 5511): a leader kill or a cluster restart can leave the call
 blocked with no end."""
 PROVENANCE_CHUNK = 1024  # events per router provenance batch: proofs stay <= 10 hashes
+REFUSED_RECORD = frozenset(
+    {KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.RECORD_LIST_TOO_LARGE, KafkaError.INVALID_RECORD,
+     KafkaError.INVALID_MSG, KafkaError.POLICY_VIOLATION}
+)  # fmt: skip
+"""Delivery errors that refuse one record for what it is: the redo of its batch writes it reduced
+(a dead letter) or denies it (a partner record) instead of failing the batch again."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,9 @@ class RouterSettings:
     recent_events: int = 10_000
     """Routed event ids remembered per ingress partition, so an event published twice is routed
     once (:mod:`consumers.recent_events`); 0 turns the check off."""
+    max_record_bytes: int = RECORD_BYTES
+    """The largest record the router writes (key, value, headers): a dead letter over it is reduced,
+    a partner record over it denied (:mod:`consumers.oversize`)."""
     stall_exit_seconds: float | None = None
     """A router *process* exits (status 1, with every thread's stack on stderr) when one batch's
     transaction has not finished after this many seconds. librdkafka can block in the offsets step
@@ -148,6 +158,10 @@ class Router:
         self._assigned_at = 0.0  # idle time counts from the last assignment (its rebuild can be long)
         self._chains: dict[tuple[str, int], ChainWriter] = {}
         self._positions = Positions()
+        self._limits = Limits(self.settings.max_record_bytes)
+        self._refused: dict[tuple[str, str], str] = {}  # (topic, source) -> why it was refused
+        self._refusals: dict[tuple[str, str], str] = {}  # refusals reported in the open transaction
+        self._isolate: dict[tuple[str, int], int] = {}  # partition -> last offset to redo one by one
         self._client_config = client_config
         limit = self.settings.recent_events
         self._recent = RecentEvents(limit) if limit > 0 else None
@@ -347,6 +361,20 @@ class Router:
 
     # -- one batch -----------------------------------------------------------------------------
     def _transact(self, records: list[Inbound]) -> None:
+        """Route ``records`` in one transaction; while a batch some record of which the broker
+        refused is being redone, one record per transaction, so the refusal names its record."""
+        if not self._isolate:
+            self._route_batch(records)
+            return
+        for record in records:
+            if not self._route_batch([record]):
+                break  # aborted and rewound: the rest of this list will be read again
+        self._isolate = {
+            tp: last for tp, last in self._isolate.items() if (self._positions.next_offset(*tp) or 0) <= last
+        }
+
+    def _route_batch(self, records: list[Inbound]) -> bool:
+        """Decide and commit ``records``; False when the batch aborted (and was rewound)."""
         fresh, repeated = self._positions.admit([m.source for m in records])
         if repeated:
             log.error(
@@ -355,16 +383,19 @@ class Router:
             )  # fmt: skip
             records = [records[i] for i in fresh]
             if not records:
-                return
+                return True
         recent = self._recent
         if recent is not None:
             recent.discard()  # nothing staged survives a batch that did not commit
+        limits, dead_letters, refused = self._limits, self.settings.dead_letter_topic, self._refused
         outcomes = [
-            (m, self._decider.decide(m.source, m.key, m.value, m.headers, recent=recent)) for m in records
-        ]
+            (m, fit(self._decider.decide(m.source, m.key, m.value, m.headers, recent=recent),
+                    m.source, limits, dead_letters, refused))
+            for m in records
+        ]  # fmt: skip
         started = time.perf_counter()
         with self._stall_watch():
-            self._commit_batch(outcomes, started)
+            return self._commit_batch(outcomes, started)
 
     @contextlib.contextmanager
     def _stall_watch(self) -> Iterator[None]:
@@ -392,7 +423,7 @@ class Router:
         finally:
             faulthandler.dump_traceback_later(limit, exit=True)
 
-    def _commit_batch(self, outcomes: list[tuple[Inbound, Outcome]], started: float) -> None:
+    def _commit_batch(self, outcomes: list[tuple[Inbound, Outcome]], started: float) -> bool:
         committing = False
         try:
             self._producer.begin_transaction()
@@ -421,11 +452,14 @@ class Router:
             if self.metrics is not None:
                 self.metrics.aborts.inc()
             self._aborting()
+            self._settle_refusals([m.source for m, _ in outcomes])
             self._rewind()
-            return
+            return False
         if self._recent is not None:
             self._recent.commit()
         self._positions.commit()
+        self._refused.clear()
+        self._refusals.clear()
         elapsed = time.perf_counter() - started
         self.stats.commit_seconds += elapsed
         self._count(outcomes)
@@ -433,6 +467,7 @@ class Router:
             self._observe(outcomes, elapsed)
         if self._on_commit is not None:
             self._on_commit(self.stats)
+        return True
 
     def _aborting(self) -> None:
         """Abort, calling abort again while librdkafka says it timed out and can be resumed.
@@ -471,22 +506,57 @@ class Router:
                     raise
                 log.warning("commit did not finish (attempt %d), committing again: %s", attempt, error)
 
-    def _produce(self, topic: str, key: bytes | None, value: bytes | None, headers: Any = None) -> None:
+    def _produce(
+        self, topic: str, key: bytes | None, value: bytes | None, headers: Any = None, source: Any = None
+    ) -> None:
+        """Produce one record in the open transaction; a record the client or broker refuses for what
+        it is (too large, invalid) is remembered by its ingress ``source``, so the batch's redo
+        writes it reduced or denies it."""
+        on_delivery = None if source is None else self._watch_refusal(topic, str(source))
         while True:
             try:
-                self._producer.produce(topic, value=value, key=key, headers=headers)
+                self._producer.produce(topic, value=value, key=key, headers=headers, on_delivery=on_delivery)
                 return
             except BufferError:
                 self._producer.poll(0.05)
+            except KafkaException as exc:
+                if source is not None and exc.args[0].code() in REFUSED_RECORD:
+                    self._refused[(topic, str(source))] = f"refused by the client: {exc.args[0].str()}"
+                raise
+
+    def _watch_refusal(self, topic: str, source: str) -> Callable[[KafkaError | None, Message], None]:
+        def delivered(error: KafkaError | None, _: Message) -> None:
+            if error is not None and error.code() in REFUSED_RECORD:
+                self._refusals[(topic, source)] = f"refused by the broker: {error.str()}"
+                log.warning("%s refused a record of %s: %s", topic, source, error.str())
+
+        return delivered
+
+    def _settle_refusals(self, sources: list[Source]) -> None:
+        """After an abort: a refusal in a one-record transaction is that record's; in a larger one
+        the broker refuses a whole produce batch, innocent records with it, so the batch is redone
+        one record per transaction to find which."""
+        self._producer.poll(0)  # serve delivery reports still queued
+        seen, self._refusals = self._refusals, {}
+        if not seen:
+            return
+        if len(sources) == 1:
+            self._refused.update(seen)
+            return
+        for source in sources:
+            tp = (source.topic, source.partition)
+            self._isolate[tp] = max(self._isolate.get(tp, -1), source.offset)
+        log.warning("the broker refused a record of a %d-record batch; redoing it one record per "
+                    "transaction to find which", len(sources))  # fmt: skip
 
     def _write(self, outcomes: list[tuple[Inbound, Outcome]]) -> list[TopicPartition]:
         """Produce everything a batch decided, seal the chains, and return offsets to commit."""
-        partner_records = [rec for _, o in outcomes for rec in o.partner_records]
+        partner_records = [(m.source, rec) for m, o in outcomes for rec in o.partner_records]
         for start in range(0, len(partner_records), PROVENANCE_CHUNK):
             chunk = partner_records[start : start + PROVENANCE_CHUNK]
-            sealed = self._signer.seal([(key, value) for _, key, value in chunk])
-            for (topic, key, value), headers in zip(chunk, sealed, strict=True):
-                self._produce(topic, key, value, headers)
+            sealed = self._signer.seal([(key, value) for _, (_, key, value) in chunk])
+            for (source, (topic, key, value)), headers in zip(chunk, sealed, strict=True):
+                self._produce(topic, key, value, headers, source)
         touched: dict[tuple[str, int], ChainWriter] = {}
         firsts: dict[tuple[str, int], int] = {}
         positions: dict[tuple[str, int], int] = {}
@@ -498,7 +568,7 @@ class Router:
                 chain = self._chains[tp]
             if outcome.dead_letter is not None:
                 dl_key, dl_value, dl_headers = outcome.dead_letter
-                self._produce(self.settings.dead_letter_topic, dl_key, dl_value, dl_headers)
+                self._produce(self.settings.dead_letter_topic, dl_key, dl_value, dl_headers, message.source)
             entry = chain.append(outcome.audit_kind, outcome.audit_body)
             self._produce(self.settings.audit_topic, chain.chain.encode(), entry)
             touched[tp] = chain

@@ -88,3 +88,13 @@ def expected_deliveries(runtime: Runtime, events: list[dict[str, Any]]) -> dict[
         for delivery in routing.deliveries:
             expected[delivery.partner].add(str(event["envelope"]["event_id"]))
     return expected
+
+
+def assert_each_partner_got_each_event_once(runtime: Runtime, events: list[dict[str, Any]]) -> None:
+    """Every partner holds exactly the events its agreements entitle it to, each once."""
+    got = partner_event_ids(runtime)
+    expected = expected_deliveries(runtime, events)
+    assert expected
+    for partner in runtime.partner_topics:
+        ids = got.get(partner, [])
+        assert sorted(ids) == sorted(expected.get(partner, set())), f"{partner} got {ids}"

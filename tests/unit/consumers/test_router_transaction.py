@@ -17,6 +17,7 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from consumers.decisions import Outcome, Source
+from consumers.oversize import Limits
 from consumers.positions import Positions
 from consumers.recent_events import RecentEvents
 from consumers.router import (
@@ -57,6 +58,9 @@ class RecordingProducer:
     def abort_transaction(self, timeout: float) -> None:
         self.calls.append("abort")
 
+    def poll(self, timeout: float) -> int:
+        return 0
+
 
 class IdleConsumer:
     def consumer_group_metadata(self) -> object:
@@ -78,6 +82,10 @@ def _router(producer: RecordingProducer) -> Router:
     router._stall_checked = 0.0
     router._recent = RecentEvents(10)
     router._positions = Positions()
+    router._limits = Limits()
+    router._refused = {}
+    router._refusals = {}
+    router._isolate = {}
     router._write = lambda outcomes: []  # type: ignore[method-assign]
     return router
 
