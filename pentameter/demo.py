@@ -26,6 +26,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ from pentameter.hostile import inject_hostile
 from producers.agencies import ingress_topic
 from producers.generator import Generated, generate
 from producers.ingest import ingest
+from producers.pentameter2.figures import DAYS, LAUNCH
 from producers.publisher import AgencyPublisher
 from producers.truth import tally
 from schemas.validation import validate
@@ -65,6 +67,9 @@ if not console.is_terminal:
 DEMO_PREFIX = "demo-"
 HOSTILE_AGENCY = "police.gloucestershire"
 CELL = "ncc"
+OPERATION_END = (LAUNCH + timedelta(days=DAYS)).date()
+"""The demo replays an operation of 2007-08: its partners read as of the operation's last day, when
+its records were within their review dates (the partner SDK hands out no record past its date)."""
 """The national coordination cell: its operation picture (dashboard) is checked too."""
 Identities = Callable[[str], dict[str, Any]]
 """Principal -> client configuration (on the plain cluster every component shares one)."""
@@ -158,7 +163,9 @@ def _consume_partner(
     """One partner's view: records read, fields decrypted, records refused by the partner SDK."""
     received = opened = refused = 0
     reader = partner_reader(runtime, partner)
-    consumer = PartnerConsumer(client, topic, reader, topic_prefix=runtime.settings.topic_prefix)
+    consumer = PartnerConsumer(
+        client, topic, reader, topic_prefix=runtime.settings.topic_prefix, today=lambda: OPERATION_END
+    )
     try:
         for item in consumer.records(idle_timeout=3.0):
             if isinstance(item, PartnerRecord):
