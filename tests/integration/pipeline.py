@@ -6,6 +6,7 @@ import copy
 import uuid
 from collections import defaultdict
 from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 
 from confluent_kafka import Producer
@@ -49,6 +50,30 @@ def sample_events(count: int, agency: str = AGENCY) -> list[dict[str, Any]]:
             envelope["case_id"] = f"CASE-{i % 97:03d}"
         events.append(record)
     return events
+
+
+CURRENT_YEARS = 18
+"""How far :func:`current_events` moves the samples' dates (2008, review dates in 2014): to now."""
+
+
+def current_events(count: int, agency: str = AGENCY) -> list[dict[str, Any]]:
+    """Like :func:`sample_events` but dated now, so their review dates are still ahead and the
+    partner SDK hands them out (Duty to Notify left out: its month is text, not a date)."""
+    events = [e for e in sample_events(count, agency) if e["envelope"]["event_type"] != "DutyToNotify"]
+    return [_years_on(e, CURRENT_YEARS) for e in events]
+
+
+def _years_on(value: Any, years: int) -> Any:
+    if isinstance(value, datetime | date):
+        try:
+            return value.replace(year=value.year + years)
+        except ValueError:  # 29 February
+            return value.replace(year=value.year + years, day=28)
+    if isinstance(value, dict):
+        return {k: _years_on(v, years) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_years_on(v, years) for v in value]
+    return value
 
 
 def publish(runtime: Runtime, events: list[dict[str, Any]], agency: str = AGENCY) -> None:
