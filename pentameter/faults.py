@@ -36,6 +36,7 @@ import copy
 import linecache
 import logging
 import os
+import random
 import re
 import shutil
 import signal
@@ -74,6 +75,7 @@ from pentameter.faults_check import (
     repeated_decisions,
     tally,
 )
+from pentameter.faults_quorum import active_controller
 from pentameter.router_process import terminate
 from producers.agencies import ingress_topic
 from producers.exceptions import DeliveryFailed
@@ -83,7 +85,19 @@ from schemas.samples import sample
 from schemas.validation import validate
 from schemas.wire import Codec
 
-FAULTS: tuple[str, ...] = ("kill-leader", "kill-router", "pause-broker", "restart-cluster")
+FAULTS: tuple[str, ...] = (
+    "kill-leader", "kill-router", "pause-broker", "restart-cluster", "kill-two-brokers", "pause-controller",
+)  # fmt: skip
+"""The suite ``make test-faults`` runs (and ``bench faults`` by default)."""
+LONG_FAULTS: tuple[str, ...] = ("kill-routers",)
+"""Faults for ``bench faults --fault`` only: too long for every CI run (``kill-routers`` is meant
+for ``--events 50000 --rate 500``)."""
+TWO_DOWN_SECONDS = 20.0
+IN_FLIGHT_ACKS_SECONDS = 2.0
+"""Acknowledgements still arriving this long after two nodes die are for writes that had already
+reached every in-sync replica; the stall is measured after them."""
+CONTROLLER_PAUSE_SECONDS = 40.0
+ROUTER_KILLS = 5
 DEFAULT_EVENTS = 1200
 DEFAULT_RATE = 100.0
 """Events per second the stream publishes: well below what the router sustains here, so a fault
@@ -103,6 +117,8 @@ STALL_EXIT_SECONDS = 90
 answers, so 90 s only ends a transaction that librdkafka will never finish."""
 DRAIN_TIMEOUT = 300.0  # past the router's stall exit and its restart
 """Seconds the router gets, after the stream ends, to commit every ingress record."""
+DRAIN_RATE = 100.0
+"""Events per second a long run's drain is allowed at least (50,000 events: 500 s)."""
 
 Progress = Callable[[str], None]
 Facts = dict[str, Any]
@@ -125,11 +141,14 @@ class FaultResult:
     out_of_order: int
     unexplained: int
     seconds: float
+    decided_twice: int = 0
+    """Events or ingress records with more than one committed ledger entry."""
 
     @property
     def clean(self) -> bool:
-        """Everything acknowledged delivered, exactly once, in order, and explained."""
-        return (self.lost, self.duplicated, self.out_of_order, self.unexplained) == (0, 0, 0, 0)
+        """Everything acknowledged delivered, exactly once, in order, explained, decided once."""
+        damage = (self.lost, self.duplicated, self.out_of_order, self.unexplained, self.decided_twice)
+        return damage == (0, 0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -207,6 +226,11 @@ class _Stream(threading.Thread):
     def stop(self) -> None:
         self._stop_event.set()
 
+    @property
+    def total(self) -> int:
+        """Events this stream publishes in all."""
+        return len(self._events)
+
     def run(self) -> None:
         runtime = self._runtime
         publisher = AgencyPublisher(
@@ -247,16 +271,21 @@ def _quiet_logger() -> logging.Logger:
 class _RouterProcess:
     """``pentameter router run`` as a child process, logging to one file across restarts."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, worker: int = 0) -> None:
         self._env = env
         self.log = log
+        self.worker = worker
         self._proc: subprocess.Popen[bytes] | None = None
         self.pids: list[int] = []
         self.unexpected_exits = 0
         self.exit_reasons: list[str] = []
 
+    def sibling(self, worker: int) -> _RouterProcess:
+        """Another worker slot of the same deployment, logging beside this one."""
+        return _RouterProcess(self._env, self.log.with_name(f"{self.log.stem}-worker-{worker}.log"), worker)
+
     def start(self) -> int:
-        command = [sys.executable, "-m", "pentameter", "router", "run", "--worker", "0",
+        command = [sys.executable, "-m", "pentameter", "router", "run", "--worker", str(self.worker),
                    "--batch", "50", "--batch-ms", "20", "--stall-exit", str(STALL_EXIT_SECONDS)]  # fmt: skip
         with self.log.open("ab") as out:  # the child keeps its own copy of the descriptor
             self._proc = subprocess.Popen(command, env=self._env, stdout=out, stderr=subprocess.STDOUT)
@@ -353,7 +382,14 @@ class _Context:
     lab: FaultLab
     runtime: Runtime
     router: _RouterProcess
+    stream: _Stream
     facts: Facts = field(default_factory=dict)
+    others: list[_RouterProcess] = field(default_factory=list)
+    """Router workers an injector started beside ``router`` (worker 0), supervised the same way."""
+
+    @property
+    def routers(self) -> list[_RouterProcess]:
+        return [self.router, *self.others]
 
     @property
     def ingress(self) -> str:
@@ -460,18 +496,18 @@ class FaultLab:
             "PYTHONFAULTHANDLER": "1",
         }
         router = _RouterProcess(env, self.workdir / f"router-{fault}-{prefix.rstrip('.')}.log")
-        ctx = _Context(self, runtime, router)
         stream = _Stream(runtime, workload, self.rate)
+        ctx = _Context(self, runtime, router, stream)
         self.progress(f"{fault}: streaming {events} events at {self.rate:g}/s (topic prefix {prefix})")
         try:
             router.start()
-            self._until(lambda: "assigned ['" in router.log.read_text(), 120, "the router joining", router)
+            self._until(lambda: "assigned ['" in router.log.read_text(), 120, "the router joining", ctx)
             stream.start()
             self._until(
                 lambda: stream.sent >= events // 4 and self._committed_events(ctx) > 0,
                 120,
                 "the router committing its first events",
-                router,
+                ctx,
             )
             self.progress(f"{fault}: injecting after {stream.sent} events sent")
             happened = inject(ctx)
@@ -480,8 +516,10 @@ class FaultLab:
             if stream.error is not None:
                 raise RuntimeError(f"the publisher failed: {stream.error!r}") from stream.error
             self._settle()
-            self._until(lambda: self._drained(ctx), DRAIN_TIMEOUT, "the router draining the ingress", router)
-            router.stop()
+            drain = max(DRAIN_TIMEOUT, events / DRAIN_RATE)
+            self._until(lambda: self._drained(ctx), drain, "the routers draining the ingress", ctx)
+            for each in ctx.routers:
+                each.stop()
             self.progress(f"{fault}: drained; checking partner topics and the ledger")
             run = self._judge(fault, ctx, workload, stream, happened, time.monotonic() - started)
             self.progress(f"{fault}: {run.result}")
@@ -490,25 +528,29 @@ class FaultLab:
             stream.stop()
             if stream.is_alive():
                 stream.join(DRAIN_TIMEOUT)
-            router.kill()
+            for each in ctx.routers:
+                each.kill()
             self._drop_topics(runtime)
 
     # -- waiting ---------------------------------------------------------------------------------------
     def _until(
-        self, condition: Callable[[], bool], timeout: float, what: str, router: _RouterProcess | None = None
+        self, condition: Callable[[], bool], timeout: float, what: str, ctx: _Context | None = None
     ) -> None:
+        """Wait for ``condition`` (restarting routers that exit by themselves); at the deadline,
+        TimeoutError naming ``what`` with the routers' stacks and log tails."""
+        routers = ctx.routers if ctx is not None else []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if router is not None:
+            for router in routers:
                 router.supervise(self.progress)
             with contextlib.suppress(KafkaException):
                 if condition():
                     return
             time.sleep(0.2)
         tail = ""
-        if router is not None:
+        for router in routers:
             router.dump_stacks()
-            tail = f"\nrouter log:\n{router.tail()}"
+            tail += f"\nrouter {router.worker} log:\n{router.tail()}"
         raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}{tail}")
 
     def _settle(self, timeout: float = 120.0) -> None:
@@ -610,14 +652,15 @@ class FaultLab:
             out_of_order=counts.out_of_order,
             unexplained=counts.unexplained,
             seconds=round(seconds, 1),
+            decided_twice=len(repeated) + len(twice),
         )
-        ctx.facts["router_pids"] = list(ctx.router.pids)
-        ctx.facts["router_exit_reasons"] = list(ctx.router.exit_reasons)
+        ctx.facts["router_pids"] = [pid for router in ctx.routers for pid in router.pids]
+        ctx.facts["router_exit_reasons"] = [why for router in ctx.routers for why in router.exit_reasons]
         return FaultRun(
             result=result,
             happened=happened,
             facts=dict(ctx.facts),
-            router_exits=ctx.router.unexpected_exits,
+            router_exits=sum(router.unexpected_exits for router in ctx.routers),
             ledger_problems=tuple(str(p) for p in report.problems),
             ledger_decisions=report.entries - report.seals,
             not_entitled=counts.not_entitled,
@@ -720,7 +763,7 @@ def _kill_leader(ctx: _Context) -> bool:
             return True
         return False
 
-    lab._until(leadership_moved, 60, f"a new leader of {ctx.ingress}/0", ctx.router)
+    lab._until(leadership_moved, 60, f"a new leader of {ctx.ingress}/0", ctx)
     facts["leader_after"] = moved[-1]
     facts["seconds_down"] = _pause(2.0)
     lab.cluster.start_node(node)
@@ -812,7 +855,7 @@ def _pause_broker(ctx: _Context) -> bool:
             lambda: time.monotonic() - stopped > minimum and _led_by(survivors, node, prefix) == 0,
             90,
             f"node {node} fenced by the controller",
-            ctx.router,
+            ctx,
         )
         facts["led_while_paused"] = _led_by(survivors, node, prefix)
         facts["coordinator_while_paused"] = _coordinator(survivors, ctx.group)
@@ -844,11 +887,96 @@ def _restart_cluster(ctx: _Context) -> bool:
     return bool(facts["all_down"]) and all(after[n] not in (None, before[n]) for n in before)
 
 
+def _acked_after(stream: _Stream, seconds: float) -> int:
+    """Events acknowledged once ``seconds`` have passed (a wait of the fault's own length)."""
+    time.sleep(seconds)
+    return len(stream.acked)
+
+
+def _kill_two_brokers(ctx: _Context) -> bool:
+    """SIGKILL two of the three nodes at once (a busy ingress leader among them), keep them down
+    ``TWO_DOWN_SECONDS``, then start both: with min ISR 2 and no controller quorum, writes stall,
+    then resume. The proof is in the acknowledgements: none between the kill (plus a moment for
+    acks already in flight) and the restart, every event acknowledged at the end."""
+    lab, facts = ctx.lab, ctx.facts
+    leader = _leader(_admin(lab.bootstrap), ctx.ingress, 0)
+    pids = lab.node_pids()
+    victims = [leader, *[n for n in sorted(pids) if n != leader][:1]]
+    facts.update(killed_nodes=victims, node_pids_before=[pids[n] for n in victims])
+    for node in victims:
+        lab.cluster.signal_node(node, signal.SIGKILL)
+        _reap(pids[node])
+    down = time.monotonic()
+    settled = _acked_after(ctx.stream, IN_FLIGHT_ACKS_SECONDS)
+    facts["acked_while_down"] = _acked_after(ctx.stream, TWO_DOWN_SECONDS - IN_FLIGHT_ACKS_SECONDS) - settled
+    facts["sent_while_down"] = ctx.stream.sent
+    for node in victims:
+        lab.cluster.start_node(node)
+    facts["seconds_down"] = round(time.monotonic() - down, 1)
+    lab.cluster.wait_ready(NODES, 120)
+    after = lab.node_pids()
+    facts["node_pids_after"] = [after[n] for n in victims]
+    return bool(
+        facts["seconds_down"] >= TWO_DOWN_SECONDS
+        and facts["acked_while_down"] == 0
+        and all(after[n] not in (None, pids[n]) for n in victims)
+    )
+
+
+def _pause_controller(ctx: _Context) -> bool:
+    """SIGSTOP the active controller (the KRaft quorum leader, also a broker) for
+    ``CONTROLLER_PAUSE_SECONDS``; the proof is another node leading the quorum while it is paused."""
+    lab, facts = ctx.lab, ctx.facts
+    logs = [state.spec.log_file for state in lab.cluster.nodes()]
+    node = active_controller(logs)
+    if node is None:
+        raise RuntimeError("no node's log names the active controller")
+    facts["paused_controller"] = node
+    lab.cluster.signal_node(node, signal.SIGSTOP)
+    paused = time.monotonic()
+    try:
+        moved = f"a controller other than node {node}"
+        lab._until(lambda: active_controller(logs) not in (None, node), 60, moved, ctx)
+        facts["controller_while_paused"] = active_controller(logs)
+        until = paused + CONTROLLER_PAUSE_SECONDS
+        lab._until(lambda: time.monotonic() >= until, CONTROLLER_PAUSE_SECONDS + 5, "the pause's end", ctx)
+    finally:
+        facts["seconds_paused"] = round(time.monotonic() - paused, 1)
+        lab.cluster.signal_node(node, signal.SIGCONT)
+    return bool(
+        facts["controller_while_paused"] != node and facts["seconds_paused"] >= CONTROLLER_PAUSE_SECONDS
+    )
+
+
+def _kill_routers(ctx: _Context) -> bool:
+    """Run a second router worker beside the first and SIGKILL one of the two, chosen at random,
+    ``ROUTER_KILLS`` times at random moments of the rest of the stream, restarting each at once."""
+    facts, rng = ctx.facts, random.Random()
+    second = ctx.router.sibling(1)
+    ctx.others.append(second)
+    second.start()
+    remaining = (ctx.stream.total - ctx.stream.sent) / ctx.lab.rate
+    moments = sorted(rng.uniform(0, remaining) for _ in range(ROUTER_KILLS))
+    started, kills = time.monotonic(), []
+    for moment in moments:
+        at = started + moment
+        ctx.lab._until(lambda: time.monotonic() >= at, moment + 5, "the next kill's moment", ctx)  # noqa: B023
+        victim = rng.choice(ctx.routers)
+        victim.kill()
+        victim.start()
+        kills.append({"worker": victim.worker, "at": round(moment, 1), "sent": ctx.stream.sent})
+    facts["kills"] = kills
+    return len(kills) == ROUTER_KILLS
+
+
 _INJECTORS: dict[str, Callable[[_Context], bool]] = {
     "kill-leader": _kill_leader,
     "kill-router": _kill_router,
     "pause-broker": _pause_broker,
     "restart-cluster": _restart_cluster,
+    "kill-two-brokers": _kill_two_brokers,
+    "pause-controller": _pause_controller,
+    "kill-routers": _kill_routers,
 }
 
 
@@ -860,12 +988,13 @@ def run_fault_suite(
     faults: Sequence[str] = FAULTS,
     events: int = DEFAULT_EVENTS,
     on_progress: Callable[[str], None] | None = None,
+    rate: float = DEFAULT_RATE,
 ) -> list[FaultResult]:
     """Run ``faults`` one after another on one private three-node cluster under ``workdir``."""
     unknown = [f for f in faults if f not in _INJECTORS]
     if unknown:
-        raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(FAULTS)}")
-    with FaultLab(workdir, on_progress=on_progress) as lab:
+        raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(_INJECTORS)}")
+    with FaultLab(workdir, rate=rate, on_progress=on_progress) as lab:
         return [lab.run(fault, events).result for fault in faults]
 
 
@@ -873,12 +1002,14 @@ def fault_table(results: Sequence[FaultResult]) -> Table:
     """The figures of each fault: what was sent, acknowledged, delivered, and what went wrong."""
     table = Table(title="Faults on a three-node cluster (RF 3, min ISR 2, acks=all)")
     table.add_column("fault", no_wrap=True)
-    for name in ("events sent", "acked", "delivered", "lost", "duplicated", "out of order", "unexplained"):
+    for name in ("events sent", "acked", "delivered", "lost", "duplicated", "out of order", "unexplained",
+                 "decided twice"):  # fmt: skip
         table.add_column(name, justify="right")
     table.add_column("seconds", justify="right")
     for r in results:
         style = None if r.clean else "red"
-        figures = (r.sent, r.acked, r.delivered, r.lost, r.duplicated, r.out_of_order, r.unexplained)
+        figures = (r.sent, r.acked, r.delivered, r.lost, r.duplicated, r.out_of_order, r.unexplained,
+                   r.decided_twice)  # fmt: skip
         table.add_row(
             r.fault,
             *(f"{n:,}" for n in figures),
@@ -901,8 +1032,9 @@ def _workdir(path: Path | None) -> Iterator[Path]:
 def bench_faults(
     events: int = typer.Option(DEFAULT_EVENTS, help="Events streamed per fault."),
     fault: list[str] | None = typer.Option(
-        None, "--fault", help=f"Run only this fault (repeatable): {', '.join(FAULTS)}."
+        None, "--fault", help=f"Run only this fault (repeatable): {', '.join(_INJECTORS)}."
     ),
+    rate: float = typer.Option(DEFAULT_RATE, help="Events per second the agency publishes."),
     workdir: Path | None = typer.Option(
         None, help="Keep the cluster's and routers' logs here (default: a temporary directory)."
     ),
@@ -910,13 +1042,13 @@ def bench_faults(
     """Break a private three-node cluster under a live pipeline and count lost, duplicated,
     reordered and unexplained records (exit 1 if any)."""
     chosen = fault or list(FAULTS)
-    unknown = [f for f in chosen if f not in FAULTS]
+    unknown = [f for f in chosen if f not in _INJECTORS]
     console = Console(stderr=True)
     if unknown:
-        console.print(f"[red]unknown fault(s) {', '.join(unknown)}[/]; known: {', '.join(FAULTS)}")
+        console.print(f"[red]unknown fault(s) {', '.join(unknown)}[/]; known: {', '.join(_INJECTORS)}")
         raise typer.Exit(code=2)
     with _workdir(workdir) as where:
-        results = run_fault_suite(where, chosen, events, on_progress=console.print)
+        results = run_fault_suite(where, chosen, events, on_progress=console.print, rate=rate)
     out = Console()
     out.width = max(out.width, 120)  # the full table even when piped
     out.print(fault_table(results))

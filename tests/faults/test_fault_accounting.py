@@ -106,16 +106,17 @@ def test_the_ledger_counts_deliveries_of_decisions_only() -> None:
 
 
 def test_the_table_shows_every_figure_of_every_fault() -> None:
-    result = FaultResult("kill-router", 1200, 1200, 1199, 1, 2, 3, 4, 12.5)
+    result = FaultResult("kill-router", 1200, 1200, 1199, 1, 2, 3, 4, 12.5, decided_twice=5)
     table = fault_table([result])
     assert [c.header for c in table.columns] == [
         "fault", "events sent", "acked", "delivered", "lost", "duplicated", "out of order", "unexplained",
-        "seconds",
+        "decided twice", "seconds",
     ]  # fmt: skip
     assert [next(iter(c.cells)) for c in table.columns] == [
-        "kill-router", "1,200", "1,200", "1,199", "1", "2", "3", "4", "12.5",
+        "kill-router", "1,200", "1,200", "1,199", "1", "2", "3", "4", "5", "12.5",
     ]  # fmt: skip
     assert not result.clean
+    assert not FaultResult("restart-cluster", 600, 600, 600, 0, 0, 0, 0, 80.0, decided_twice=1).clean
 
 
 def _entry(chain: str, kind: str, **body: object) -> bytes:

@@ -124,8 +124,32 @@ def test_restarting_the_whole_cluster_loses_nothing(lab: FaultLab, results: list
     assert run.router_exits <= 3, run
 
 
+def test_killing_two_brokers_at_once_stalls_writes_then_loses_nothing(
+    lab: FaultLab, results: list[FaultResult]
+) -> None:
+    run = _run(lab, results, "kill-two-brokers")
+    facts = run.facts
+    assert len(facts["killed_nodes"]) == 2 and facts["seconds_down"] >= 20.0
+    assert facts["acked_while_down"] == 0, "no write is acknowledged while two of three replicas are gone"
+    assert set(facts["node_pids_after"]).isdisjoint(facts["node_pids_before"])
+    assert run.router_exits <= 3, facts["router_exit_reasons"]
+
+
+def test_pausing_the_active_controller_for_40_seconds_loses_nothing(
+    lab: FaultLab, results: list[FaultResult]
+) -> None:
+    run = _run(lab, results, "pause-controller")
+    facts = run.facts
+    assert facts["controller_while_paused"] != facts["paused_controller"], "the quorum elected another leader"
+    assert facts["seconds_paused"] >= 40.0
+    assert run.router_exits <= 2, facts["router_exit_reasons"]
+
+
 def test_every_fault_of_the_suite_is_covered_here() -> None:
-    assert set(FAULTS) == {"kill-leader", "kill-router", "pause-broker", "restart-cluster"}
+    assert set(FAULTS) == {
+        "kill-leader", "kill-router", "pause-broker", "restart-cluster",
+        "kill-two-brokers", "pause-controller",
+    }  # fmt: skip
 
 
 def test_bench_faults_refuses_an_unknown_fault_before_starting_anything() -> None:
