@@ -92,6 +92,7 @@ FAULTS: tuple[str, ...] = (
 LONG_FAULTS: tuple[str, ...] = ("kill-routers",)
 """Faults for ``bench faults --fault`` only: too long for every CI run (``kill-routers`` is meant
 for ``--events 50000 --rate 500``)."""
+MARKER_GRACE_SECONDS = 1.0
 TWO_DOWN_SECONDS = 20.0
 IN_FLIGHT_ACKS_SECONDS = 2.0
 """Acknowledgements still arriving this long after two nodes die are for writes that had already
@@ -777,14 +778,26 @@ def _pause(seconds: float) -> float:
     return seconds
 
 
+def _ends(
+    admin: AdminClient, partitions: list[TopicPartition], level: IsolationLevel
+) -> dict[tuple[str, int], int]:
+    """End offsets of ``partitions`` as a reader at ``level`` sees them (committed: the last stable)."""
+    latest = {tp: OffsetSpec.latest() for tp in partitions}  # type: ignore[no-untyped-call]
+    futures = admin.list_offsets(latest, isolation_level=level, request_timeout=5)
+    return {(tp.topic, tp.partition): int(f.result().offset) for tp, f in futures.items()}
+
+
+def _outputs(admin: AdminClient, ctx: _Context) -> list[TopicPartition]:
+    """Every partition the router writes: partner topics and the audit topic."""
+    topics = [*ctx.runtime.partner_topics.values(), ctx.runtime.topic(AUDIT_TOPIC)]
+    metadata = admin.list_topics(timeout=5).topics
+    return [TopicPartition(t, p) for t in topics for p in metadata[t].partitions]
+
+
 def _unstable(admin: AdminClient, partitions: list[TopicPartition]) -> dict[tuple[str, int], int]:
     """Partitions whose last stable offset is behind the high watermark, with that stable offset."""
-    ends = {}
-    for level in (IsolationLevel.READ_COMMITTED, IsolationLevel.READ_UNCOMMITTED):
-        latest = {tp: OffsetSpec.latest() for tp in partitions}  # type: ignore[no-untyped-call]
-        futures = admin.list_offsets(latest, isolation_level=level, request_timeout=5)
-        ends[level] = {(tp.topic, tp.partition): int(f.result().offset) for tp, f in futures.items()}
-    stable, written = ends[IsolationLevel.READ_COMMITTED], ends[IsolationLevel.READ_UNCOMMITTED]
+    stable = _ends(admin, partitions, IsolationLevel.READ_COMMITTED)
+    written = _ends(admin, partitions, IsolationLevel.READ_UNCOMMITTED)
     return {key: stable[key] for key in written if stable[key] < written[key]}
 
 
@@ -792,37 +805,59 @@ def _open_transaction(admin: AdminClient, ctx: _Context) -> bool:
     """True when a partner or audit partition holds records of a transaction that stays open.
 
     The last stable offset also trails the high watermark for a moment after a commit, until the
-    markers are replicated; so the gap must still be there, at the same offset, a second later.
+    markers are replicated; so the gap must still be there, at the same offset, a moment later
+    (``MARKER_GRACE_SECONDS``; a frozen router's open transaction stays open for its whole 30 s
+    timeout, and the kill-router check counts the aborted records, so a gap misjudged shows).
     """
-    topics = [*ctx.runtime.partner_topics.values(), ctx.runtime.topic(AUDIT_TOPIC)]
-    metadata = admin.list_topics(timeout=5).topics
-    partitions = [TopicPartition(t, p) for t in topics for p in metadata[t].partitions]
+    partitions = _outputs(admin, ctx)
     first = _unstable(admin, partitions)
     if not first:
         return False
-    time.sleep(1.0)
+    time.sleep(MARKER_GRACE_SECONDS)
     second = _unstable(admin, partitions)
     return any(second.get(key) == offset for key, offset in first.items())
 
 
+def _unchanged(read: Callable[[], object]) -> Callable[[], bool]:
+    """A condition true once two successive reads agree (nothing moved between them)."""
+    last: list[object] = []
+
+    def settled() -> bool:
+        now = read()
+        same = bool(last) and last[-1] == now
+        last[:] = [now]
+        return same
+
+    return settled
+
+
+def _freeze_in_transaction(ctx: _Context, attempts: int = 60) -> int | None:
+    """SIGSTOP the router at a moment its transaction is provably open and leave it stopped; the
+    attempt that succeeded, or None (the router running again) when none did. After each stop the
+    router's writes already on the wire must land first: the end offsets are read until two reads
+    agree, then the open transaction is looked for."""
+    admin, router = _admin(ctx.lab.bootstrap), ctx.router
+    for attempt in range(1, attempts + 1):
+        router.signal(signal.SIGSTOP)
+        written = _outputs(admin, ctx)
+        landed = _unchanged(lambda: _ends(admin, written, IsolationLevel.READ_UNCOMMITTED))  # noqa: B023
+        ctx.lab._until(landed, 30, "the frozen router's writes landing")
+        if _open_transaction(admin, ctx):
+            return attempt
+        router.signal(signal.SIGCONT)
+        time.sleep(0.05 * (attempt % 4))  # vary where the next stop falls in the router's loop
+    return None
+
+
 def _kill_router(ctx: _Context) -> bool:
     """Freeze the router until a transaction is provably open, SIGKILL it, start another."""
-    admin = _admin(ctx.lab.bootstrap)
     router, facts = ctx.router, ctx.facts
     facts["router_pid_before"] = router.pid
-    for attempt in range(1, 60):
-        router.signal(signal.SIGSTOP)
-        time.sleep(0.3)  # requests already sent land: what is open now stays open
-        if _open_transaction(admin, ctx):
-            router.kill()
-            facts.update(open_transaction_at_kill=True, attempts=attempt)
-            break
+    attempt = _freeze_in_transaction(ctx)
+    if attempt is None:
         router.signal(signal.SIGCONT)
-        time.sleep(0.05 * (attempt % 4))
-    else:
-        router.signal(signal.SIGCONT)
-        router.kill()
-        facts.update(open_transaction_at_kill=False, attempts=attempt)
+    router.kill()
+    facts.update(open_transaction_at_kill=attempt is not None, attempts=attempt)
     facts["router_pid_after"] = router.start()
     return bool(facts["open_transaction_at_kill"]) and facts["router_pid_after"] != facts["router_pid_before"]
 
@@ -870,12 +905,20 @@ def _pause_broker(ctx: _Context) -> bool:
 
 
 def _restart_cluster(ctx: _Context) -> bool:
-    """Stop every node (the publisher and router keep running), then start them all on their data."""
+    """Stop every node (the publisher and router keep running), then start them all on their data.
+
+    The router is first frozen with a transaction open and let go as the nodes stop, so the rest
+    of that transaction (its produce, offsets and commit steps) meets the shutdown.
+    """
     lab, facts = ctx.lab, ctx.facts
     before = lab.node_pids()
     facts["pids_before"] = sorted(p for p in before.values() if p)
+    facts["transaction_open_at_stop"] = _freeze_in_transaction(ctx) is not None
     stopping = time.monotonic()
-    lab.cluster.down()
+    stopper = threading.Thread(target=lab.cluster.down, name="pentameter-fault-stop")
+    stopper.start()
+    ctx.router.signal(signal.SIGCONT)
+    stopper.join()
     for pid in before.values():
         _reap(pid)
     facts["all_down"] = not any(lab.node_pids().values())
