@@ -9,7 +9,7 @@ import sys
 import threading
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from uuid import UUID
 
 import typer
@@ -18,7 +18,16 @@ from rich.console import Console
 
 from consumers.governance_io import publish_catalogue
 from consumers.metrics import PartnerMetrics, RouterMetrics, configure_logging
-from consumers.partner import PartnerConsumer, PartnerReader, PartnerRecord, partner_group
+from consumers.partner import (
+    START_BEGINNING,
+    START_STORED,
+    PartnerConsumer,
+    PartnerReader,
+    PartnerRecord,
+    Start,
+    partner_group,
+)
+from consumers.partner_state import JsonLinesSink, SeenEvents
 from consumers.router import RouterStats
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
 from infra.credentials import CredentialError
@@ -165,14 +174,36 @@ def record_json(record: PartnerRecord) -> dict[str, Any]:
 @partner_app.command("consume")
 def consume(
     partner: str = typer.Option(..., "--partner", "-p", help="Partner id from the registry, e.g. ngo.poppy."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Write JSON Lines here instead of stdout."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Append JSON Lines here instead of stdout; the file is also the record of what was handled, "
+        "so a restarted consumer writes each event once.",
+    ),
     group: str | None = typer.Option(
         None, help="Consumer group (default: the partner's own, continuing where it last stopped)."
     ),
     from_beginning: bool = typer.Option(
-        False, "--from-beginning", help="Read everything on the topic again (a fresh consumer group)."
+        False,
+        "--from-beginning",
+        help="Read the topic from its beginning (without --group: in a fresh group).",
     ),
-    idle_exit: float = typer.Option(5.0, help="Stop after this many seconds without a record."),
+    from_offset: int | None = typer.Option(
+        None, "--from-offset", min=0, help="Start every partition at this offset (like kcat -o N)."
+    ),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep reading new records until stopped."),
+    count: int | None = typer.Option(
+        None, "--count", "-c", min=1, help="Stop after N records (like kcat -c)."
+    ),
+    idle_exit: float = typer.Option(
+        5.0, help="Stop after this many seconds without a record (0: keep reading, as --follow)."
+    ),
+    state: Path | None = typer.Option(
+        None,
+        help="Where to keep the ids of events already handled when writing to stdout "
+        "(default: $PENTAMETER_HOME/partners/<group>.seen).",
+    ),
     metrics_port: int = typer.Option(
         0,
         envvar="PENTAMETER_METRICS_PORT",
@@ -183,7 +214,12 @@ def consume(
 
     Each line has the record, its review/delete date, which fields were decrypted, and the router
     key that proved its origin. Records that fail provenance are reported on stderr, not written.
+    A record's offset is committed only after its line was written; an event handled before (a
+    restart after a kill) is not written again; a record past its review date is not written.
     """
+    if from_beginning and from_offset is not None:
+        console.print("[red]--from-beginning and --from-offset cannot be used together[/]")
+        raise typer.Exit(code=2)
     try:
         runtime = build_runtime()
     except CredentialError as exc:  # PENTAMETER_PRINCIPAL names no (or a revoked) principal
@@ -200,22 +236,43 @@ def consume(
         raise typer.Exit(code=2)
     if group is None and not from_beginning:
         group = partner_group(partner, runtime.settings.topic_prefix)
+    start: Start = START_BEGINNING if from_beginning else START_STORED if from_offset is None else from_offset
+    sink = JsonLinesSink(out) if out else None
+    if sink:
+        seen = sink.handled()  # the file says what was handled
+    elif start == START_STORED:
+        seen = SeenEvents.journal(state or _state_path(runtime, group, partner))
+    else:
+        seen = SeenEvents()  # asked to read again: only repeats within this run are dropped
     consumer = PartnerConsumer(
         runtime.client,
         topic,
         partner_reader(runtime, partner),
         group_id=group,
         topic_prefix=runtime.settings.topic_prefix,
+        start=start,
+        seen=seen,
+        before_commit=sink.sync if sink else sys.stdout.flush,
     )
-    sink: IO[str] = out.open("w") if out else sys.stdout
     metrics = PartnerMetrics(partner)
     if metrics_port:
         metrics.serve(metrics_port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     written = rejected = 0
+    keep_reading = follow or idle_exit == 0
     try:
-        for item in consumer.records(idle_timeout=idle_exit):
+        for item in consumer.records(
+            idle_timeout=None if keep_reading else idle_exit, limit=count, stop=stop
+        ):
+            if stop.is_set():
+                break  # this one is not handled, so not acknowledged: the next run reads it
             if isinstance(item, PartnerRecord):
-                sink.write(json.dumps(record_json(item), default=_json_default) + "\n")
+                line = record_json(item)
+                if sink:
+                    sink.write(line, default=_json_default)
+                else:
+                    sys.stdout.write(json.dumps(line, default=_json_default) + "\n")
                 written += 1
                 metrics.records.labels(partner).inc()
                 metrics.opened.labels(partner).inc(len(item.opened))
@@ -228,6 +285,16 @@ def consume(
         raise typer.Exit(code=1) from exc
     finally:
         consumer.close()
-        if out:
+        if sink:
             sink.close()
-    console.print(f"{written} record(s) for {partner}, {rejected} rejected")
+    stats = consumer.stats
+    console.print(
+        f"{written} record(s) for {partner}, {rejected} rejected, {stats.duplicates} already handled, "
+        f"{stats.expired} past their review date"
+    )
+
+
+def _state_path(runtime: Runtime, group: str | None, partner: str) -> Path:
+    """The partner's own record of the events it handled, kept with the consumer group's name."""
+    name = group or partner_group(partner, runtime.settings.topic_prefix)
+    return runtime.settings.home / "partners" / f"{name}.seen"

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 H_REASON, H_DETAIL, H_SOURCE, H_AT = "dlq-reason", "dlq-detail", "dlq-source", "dlq-at"
+H_REDUCED = "dlq-reduced"
+"""On a dead letter too large to keep whole (:mod:`consumers.oversize`): why it was reduced."""
+DEAD_LETTER_HEADERS = frozenset({H_REASON, H_DETAIL, H_SOURCE, H_AT, H_REDUCED})
 
 
 class Reason(StrEnum):
@@ -62,4 +65,4 @@ def read_rejection(headers: list[tuple[str, bytes]] | None) -> tuple[Rejection, 
 
 def original_headers(headers: list[tuple[str, bytes]] | None) -> list[tuple[str, bytes]]:
     """The record's headers as the agency sent them, without the dead-letter additions."""
-    return [(k, v) for k, v in headers or [] if k not in (H_REASON, H_DETAIL, H_SOURCE, H_AT)]
+    return [(k, v) for k, v in headers or [] if k not in DEAD_LETTER_HEADERS]

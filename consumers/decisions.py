@@ -126,7 +126,9 @@ class Decider:
                     "duplicate event %s at %s (first routed from %s)", verdict.event_id, source, first
                 )
                 duplicate = Rejection(Reason.DUPLICATE_EVENT, detail)
-                return self._dead_letter(source, key, value, headers, duplicate, at)
+                copy = self._dead_letter(source, key, value, headers, duplicate, at)
+                copy.audit_body["event_id"] = verdict.event_id  # the ledger ties the copy to its event
+                return copy
         try:
             outcome = self._route(source, verdict, at)
         except Exception as exc:  # a policy bug must dead-letter the record, not stop the router

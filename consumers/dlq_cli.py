@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from consumers.deadletter import H_AT, H_DETAIL, H_REASON, H_SOURCE, Reason
+from consumers.deadletter import DEAD_LETTER_HEADERS, Reason
 from consumers.dlq import DeadLetter, ReplayResult, load_dead_letters, replay, select
 from consumers.runtime import Runtime, build_runtime
 from schemas.provenance import PROVENANCE_HEADERS
@@ -24,7 +24,6 @@ dlq_app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console()
-DEAD_LETTER_HEADERS = frozenset({H_REASON, H_DETAIL, H_SOURCE, H_AT})
 REASONS = ", ".join(r.value for r in Reason)
 
 

@@ -18,6 +18,10 @@ ends each chain it touched with a ``seal`` entry whose signature covers the chai
 hash of the entry before it. Because each hash covers the previous one, a seal authenticates the
 whole chain up to it. Verification therefore catches an altered, removed, inserted or reordered
 entry (hash, seq or prev mismatch) and a forged tail (no valid seal after it).
+
+A router's seal also names what committed the entries before it: the transactional id and the
+first and last ingress offsets of the batch on that chain, so an entry found twice can be traced
+to the transaction and batch that wrote each copy.
 """
 
 from __future__ import annotations
@@ -87,10 +91,16 @@ class ChainWriter:
         self.head = ChainHead(self.head.seq + 1, digest)
         return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
-    def seal(self, signer: Ed25519PrivateKey, key_id: str, at_ms: int) -> bytes:
-        """Close the transaction's part of this chain with a signature over its head."""
+    def seal(
+        self, signer: Ed25519PrivateKey, key_id: str, at_ms: int, batch: Mapping[str, Any] | None = None
+    ) -> bytes:
+        """Close the transaction's part of this chain with a signature over its head; ``batch``
+        (transactional id and offsets) says which transaction wrote the entries it closes."""
         signature = signer.sign(_seal_message(self.chain, self.head.seq, self.head.prev)).hex()
-        return self.append("seal", {"key": key_id, "sig": signature, "at": at_ms})
+        body: dict[str, Any] = {"key": key_id, "sig": signature, "at": at_ms}
+        if batch is not None:
+            body["batch"] = dict(batch)
+        return self.append("seal", body)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from consumers.decisions import Decider, Outcome, Source
 from consumers.ledger import ChainHead, ChainWriter
 from consumers.metrics import RouterMetrics
+from consumers.oversize import RECORD_BYTES, Limits, fit
+from consumers.positions import Positions
 from consumers.recent_events import RecentEvents
 from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC
 from schemas.provenance import Signer
@@ -37,6 +39,13 @@ from schemas.provenance import Signer
 log = logging.getLogger("pentameter.router")
 STALLED_CONSUMER = "stalled consumer"
 """How a supervised worker names its stop when its consumer reads nothing while input waits."""
+REWIND_FAILED = "cannot rewind"
+"""How a worker names its stop when, after an abort, it cannot learn its committed offsets: going
+on from the position it had would skip the aborted batch, so it stops and its successor starts
+from the committed offsets."""
+REWIND_ATTEMPTS = 3
+ABORT_ATTEMPTS = 3
+"""Abort calls while librdkafka says the abort timed out and may be resumed by calling it again."""
 TRANSACTION_ATTEMPTS = 3
 """Commit calls while librdkafka calls the commit's failure retriable (it timed out) before the
 worker stops; the stall exit (``--stall-exit``) bounds the total time in any case."""
@@ -49,6 +58,12 @@ whole stall limit. librdkafka 2.16 does not enforce that timeout for coordinator
 broker left the cluster (issue 5511): a leader kill or a cluster restart can leave the call
 blocked with no end."""
 PROVENANCE_CHUNK = 1024  # events per router provenance batch: proofs stay <= 10 hashes
+REFUSED_RECORD = frozenset(
+    {KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.RECORD_LIST_TOO_LARGE, KafkaError.INVALID_RECORD,
+     KafkaError.INVALID_MSG, KafkaError.POLICY_VIOLATION}
+)  # fmt: skip
+"""Delivery errors that refuse one record for what it is: the redo of its batch writes it reduced
+(a dead letter) or denies it (a partner record) instead of failing the batch again."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,9 @@ class RouterSettings:
     recent_events: int = 10_000
     """Routed event ids remembered per ingress partition, so an event published twice is routed
     once (:mod:`consumers.recent_events`); 0 turns the check off."""
+    max_record_bytes: int = RECORD_BYTES
+    """The largest record the router writes (key, value, headers): a dead letter over it is reduced,
+    a partner record over it denied (:mod:`consumers.oversize`)."""
     stall_exit_seconds: float | None = None
     """A router *process* exits (status 1, with every thread's stack on stderr) when one batch's
     transaction has not finished after this many seconds. librdkafka can block in the offsets step
@@ -139,6 +157,11 @@ class Router:
         self._stall_checked = 0.0
         self._assigned_at = 0.0  # idle time counts from the last assignment (its rebuild can be long)
         self._chains: dict[tuple[str, int], ChainWriter] = {}
+        self._positions = Positions()
+        self._limits = Limits(self.settings.max_record_bytes)
+        self._refused: dict[tuple[str, str], str] = {}  # (topic, source) -> why it was refused
+        self._refusals: dict[tuple[str, str], str] = {}  # refusals reported in the open transaction
+        self._isolate: dict[tuple[str, int], int] = {}  # partition -> last offset to redo one by one
         self._client_config = client_config
         limit = self.settings.recent_events
         self._recent = RecentEvents(limit) if limit > 0 else None
@@ -177,6 +200,7 @@ class Router:
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         for p in partitions:
             self._chains.pop((p.topic, p.partition), None)
+            self._positions.forget(p.topic, p.partition)
             if self._recent is not None:
                 self._recent.forget(p.topic, p.partition)
         log.info("revoked %s", [f"{p.topic}/{p.partition}" for p in partitions])
@@ -189,6 +213,7 @@ class Router:
         for tp in committed:
             chain = f"{tp.topic}/{tp.partition}"
             self._chains[(tp.topic, tp.partition)] = ChainWriter(chain, ChainHead.from_metadata(tp.metadata))
+            self._positions.reset(tp.topic, tp.partition, tp.offset)
         if self._recent is not None:
             taken_over = [(tp.topic, tp.partition) for tp in committed if tp.offset > 0]
             if taken_over:
@@ -210,17 +235,33 @@ class Router:
             ) from exc
 
     def _rewind(self) -> None:
-        """After an abort: go back to the committed offsets and chain heads."""
+        """After an abort: go back to the committed offsets and chain heads.
+
+        The coordinator can be away for a while after a cluster restart (NOT_COORDINATOR, a
+        timeout): ask again a few times, then stop the worker by name. It must not go on from its
+        current position, which is past the aborted batch.
+        """
+        self._positions.discard()
         assignment = self._consumer.assignment()
         if not assignment:
             return
-        committed = self._consumer.committed(assignment, timeout=30)
+        for attempt in range(1, REWIND_ATTEMPTS + 1):
+            try:
+                committed = self._consumer.committed(assignment, timeout=30)
+                break
+            except KafkaException as exc:
+                if exc.args[0].fatal() or attempt == REWIND_ATTEMPTS:
+                    log.error("%s to the committed offsets after an abort, stopping this worker: %s",
+                              REWIND_FAILED, exc.args[0])  # fmt: skip
+                    raise
+                log.warning("committed offsets not known yet (attempt %d): %s", attempt, exc.args[0])
         for tp in committed:
             offset = tp.offset if tp.offset >= 0 else -2  # OFFSET_BEGINNING when nothing committed
             self._consumer.seek(TopicPartition(tp.topic, tp.partition, offset))
             self._chains[(tp.topic, tp.partition)] = ChainWriter(
                 f"{tp.topic}/{tp.partition}", ChainHead.from_metadata(tp.metadata)
             )
+            self._positions.reset(tp.topic, tp.partition, tp.offset)
 
     # -- main loop -----------------------------------------------------------------------------
     def run(
@@ -320,15 +361,41 @@ class Router:
 
     # -- one batch -----------------------------------------------------------------------------
     def _transact(self, records: list[Inbound]) -> None:
+        """Route ``records`` in one transaction; while a batch some record of which the broker
+        refused is being redone, one record per transaction, so the refusal names its record."""
+        if not self._isolate:
+            self._route_batch(records)
+            return
+        for record in records:
+            if not self._route_batch([record]):
+                break  # aborted and rewound: the rest of this list will be read again
+        self._isolate = {
+            tp: last for tp, last in self._isolate.items() if (self._positions.next_offset(*tp) or 0) <= last
+        }
+
+    def _route_batch(self, records: list[Inbound]) -> bool:
+        """Decide and commit ``records``; False when the batch aborted (and was rewound)."""
+        fresh, repeated = self._positions.admit([m.source for m in records])
+        if repeated:
+            log.error(
+                "%d record(s) handed out again below their committed position, skipped (decided "
+                "once already): %s", len(repeated), ", ".join(str(r) for r in repeated[:10]),
+            )  # fmt: skip
+            records = [records[i] for i in fresh]
+            if not records:
+                return True
         recent = self._recent
         if recent is not None:
             recent.discard()  # nothing staged survives a batch that did not commit
+        limits, dead_letters, refused = self._limits, self.settings.dead_letter_topic, self._refused
         outcomes = [
-            (m, self._decider.decide(m.source, m.key, m.value, m.headers, recent=recent)) for m in records
-        ]
+            (m, fit(self._decider.decide(m.source, m.key, m.value, m.headers, recent=recent),
+                    m.source, limits, dead_letters, refused))
+            for m in records
+        ]  # fmt: skip
         started = time.perf_counter()
         with self._stall_watch():
-            self._commit_batch(outcomes, started)
+            return self._commit_batch(outcomes, started)
 
     @contextlib.contextmanager
     def _stall_watch(self) -> Iterator[None]:
@@ -356,7 +423,7 @@ class Router:
         finally:
             faulthandler.dump_traceback_later(limit, exit=True)
 
-    def _commit_batch(self, outcomes: list[tuple[Inbound, Outcome]], started: float) -> None:
+    def _commit_batch(self, outcomes: list[tuple[Inbound, Outcome]], started: float) -> bool:
         committing = False
         try:
             self._producer.begin_transaction()
@@ -384,17 +451,15 @@ class Router:
             self.stats.aborts += 1
             if self.metrics is not None:
                 self.metrics.aborts.inc()
-            try:
-                self._producer.abort_transaction(30)
-            except KafkaException as abort_exc:
-                if abort_exc.args[0].fatal():  # the producer is unusable: the restarted worker settles it
-                    log.error("fatal transaction error (the abort failed): %s", abort_exc.args[0])
-                    raise
-                log.warning("abort failed: %s", abort_exc)
+            self._aborting()
+            self._settle_refusals([m.source for m, _ in outcomes])
             self._rewind()
-            return
+            return False
         if self._recent is not None:
             self._recent.commit()
+        self._positions.commit()
+        self._refused.clear()
+        self._refusals.clear()
         elapsed = time.perf_counter() - started
         self.stats.commit_seconds += elapsed
         self._count(outcomes)
@@ -402,6 +467,28 @@ class Router:
             self._observe(outcomes, elapsed)
         if self._on_commit is not None:
             self._on_commit(self.stats)
+        return True
+
+    def _aborting(self) -> None:
+        """Abort, calling abort again while librdkafka says it timed out and can be resumed.
+
+        A fatal error (INVALID_TXN_STATE after a cluster restart: the coordinator had finished the
+        previous transaction late and this one never reached it) leaves the producer unusable: stop,
+        and the restarted worker's init settles the transaction.
+        """
+        for attempt in range(1, ABORT_ATTEMPTS + 1):
+            try:
+                self._producer.abort_transaction(30)
+                return
+            except KafkaException as exc:
+                error = exc.args[0]
+                if error.fatal():
+                    log.error("fatal transaction error (the abort failed): %s", error)
+                    raise
+                if not error.retriable() or attempt == ABORT_ATTEMPTS:
+                    log.warning("abort failed: %s", error)
+                    return
+                log.warning("abort did not finish (attempt %d), aborting again: %s", attempt, error)
 
     def _committing(self) -> None:
         """Commit, calling commit again while librdkafka calls its failure retriable.
@@ -419,23 +506,59 @@ class Router:
                     raise
                 log.warning("commit did not finish (attempt %d), committing again: %s", attempt, error)
 
-    def _produce(self, topic: str, key: bytes | None, value: bytes | None, headers: Any = None) -> None:
+    def _produce(
+        self, topic: str, key: bytes | None, value: bytes | None, headers: Any = None, source: Any = None
+    ) -> None:
+        """Produce one record in the open transaction; a record the client or broker refuses for what
+        it is (too large, invalid) is remembered by its ingress ``source``, so the batch's redo
+        writes it reduced or denies it."""
+        on_delivery = None if source is None else self._watch_refusal(topic, str(source))
         while True:
             try:
-                self._producer.produce(topic, value=value, key=key, headers=headers)
+                self._producer.produce(topic, value=value, key=key, headers=headers, on_delivery=on_delivery)
                 return
             except BufferError:
                 self._producer.poll(0.05)
+            except KafkaException as exc:
+                if source is not None and exc.args[0].code() in REFUSED_RECORD:
+                    self._refused[(topic, str(source))] = f"refused by the client: {exc.args[0].str()}"
+                raise
+
+    def _watch_refusal(self, topic: str, source: str) -> Callable[[KafkaError | None, Message], None]:
+        def delivered(error: KafkaError | None, _: Message) -> None:
+            if error is not None and error.code() in REFUSED_RECORD:
+                self._refusals[(topic, source)] = f"refused by the broker: {error.str()}"
+                log.warning("%s refused a record of %s: %s", topic, source, error.str())
+
+        return delivered
+
+    def _settle_refusals(self, sources: list[Source]) -> None:
+        """After an abort: a refusal in a one-record transaction is that record's; in a larger one
+        the broker refuses a whole produce batch, innocent records with it, so the batch is redone
+        one record per transaction to find which."""
+        self._producer.poll(0)  # serve delivery reports still queued
+        seen, self._refusals = self._refusals, {}
+        if not seen:
+            return
+        if len(sources) == 1:
+            self._refused.update(seen)
+            return
+        for source in sources:
+            tp = (source.topic, source.partition)
+            self._isolate[tp] = max(self._isolate.get(tp, -1), source.offset)
+        log.warning("the broker refused a record of a %d-record batch; redoing it one record per "
+                    "transaction to find which", len(sources))  # fmt: skip
 
     def _write(self, outcomes: list[tuple[Inbound, Outcome]]) -> list[TopicPartition]:
         """Produce everything a batch decided, seal the chains, and return offsets to commit."""
-        partner_records = [rec for _, o in outcomes for rec in o.partner_records]
+        partner_records = [(m.source, rec) for m, o in outcomes for rec in o.partner_records]
         for start in range(0, len(partner_records), PROVENANCE_CHUNK):
             chunk = partner_records[start : start + PROVENANCE_CHUNK]
-            sealed = self._signer.seal([(key, value) for _, key, value in chunk])
-            for (topic, key, value), headers in zip(chunk, sealed, strict=True):
-                self._produce(topic, key, value, headers)
+            sealed = self._signer.seal([(key, value) for _, (_, key, value) in chunk])
+            for (source, (topic, key, value)), headers in zip(chunk, sealed, strict=True):
+                self._produce(topic, key, value, headers, source)
         touched: dict[tuple[str, int], ChainWriter] = {}
+        firsts: dict[tuple[str, int], int] = {}
         positions: dict[tuple[str, int], int] = {}
         for message, outcome in outcomes:
             tp = (message.source.topic, message.source.partition)
@@ -445,17 +568,19 @@ class Router:
                 chain = self._chains[tp]
             if outcome.dead_letter is not None:
                 dl_key, dl_value, dl_headers = outcome.dead_letter
-                self._produce(self.settings.dead_letter_topic, dl_key, dl_value, dl_headers)
+                self._produce(self.settings.dead_letter_topic, dl_key, dl_value, dl_headers, message.source)
             entry = chain.append(outcome.audit_kind, outcome.audit_body)
             self._produce(self.settings.audit_topic, chain.chain.encode(), entry)
             touched[tp] = chain
+            firsts.setdefault(tp, message.source.offset)
             positions[tp] = message.source.offset + 1
         now = int(time.time() * 1000)
         key_id = self._signer.key_id
-        for chain in touched.values():
-            self._produce(
-                self.settings.audit_topic, chain.chain.encode(), chain.seal(self._ledger_key, key_id, now)
-            )
+        txn = self.settings.transactional_id
+        for tp, chain in touched.items():
+            batch = {"txn": txn, "first": firsts[tp], "last": positions[tp] - 1}
+            seal = chain.seal(self._ledger_key, key_id, now, batch)
+            self._produce(self.settings.audit_topic, chain.chain.encode(), seal)
         return [
             TopicPartition(topic, partition, offset, touched[(topic, partition)].head.to_metadata())
             for (topic, partition), offset in positions.items()

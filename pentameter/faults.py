@@ -36,6 +36,7 @@ import copy
 import linecache
 import logging
 import os
+import random
 import re
 import shutil
 import signal
@@ -65,7 +66,16 @@ from infra.broker.probe import quiet_logger
 from infra.ports import free_port_range
 from infra.settings import PROJECT_ROOT, Settings, load_settings
 from infra.topics import AUDIT_TOPIC, GOVERNANCE_TOPIC, ensure_topics
-from pentameter.faults_check import PartnerCopy, Published, ledger_deliveries, repeated_decisions, tally
+from pentameter.faults_check import (
+    PartnerCopy,
+    Published,
+    ledger_deliveries,
+    ledger_entries,
+    records_decided_twice,
+    repeated_decisions,
+    tally,
+)
+from pentameter.faults_quorum import active_controller
 from pentameter.router_process import terminate
 from producers.agencies import ingress_topic
 from producers.exceptions import DeliveryFailed
@@ -75,7 +85,20 @@ from schemas.samples import sample
 from schemas.validation import validate
 from schemas.wire import Codec
 
-FAULTS: tuple[str, ...] = ("kill-leader", "kill-router", "pause-broker", "restart-cluster")
+FAULTS: tuple[str, ...] = (
+    "kill-leader", "kill-router", "pause-broker", "restart-cluster", "kill-two-brokers", "pause-controller",
+)  # fmt: skip
+"""The suite ``make test-faults`` runs (and ``bench faults`` by default)."""
+LONG_FAULTS: tuple[str, ...] = ("kill-routers",)
+"""Faults for ``bench faults --fault`` only: too long for every CI run (``kill-routers`` is meant
+for ``--events 50000 --rate 500``)."""
+MARKER_GRACE_SECONDS = 1.0
+TWO_DOWN_SECONDS = 20.0
+IN_FLIGHT_ACKS_SECONDS = 2.0
+"""Acknowledgements still arriving this long after two nodes die are for writes that had already
+reached every in-sync replica; the stall is measured after them."""
+CONTROLLER_PAUSE_SECONDS = 40.0
+ROUTER_KILLS = 5
 DEFAULT_EVENTS = 1200
 DEFAULT_RATE = 100.0
 """Events per second the stream publishes: well below what the router sustains here, so a fault
@@ -95,6 +118,8 @@ STALL_EXIT_SECONDS = 90
 answers, so 90 s only ends a transaction that librdkafka will never finish."""
 DRAIN_TIMEOUT = 300.0  # past the router's stall exit and its restart
 """Seconds the router gets, after the stream ends, to commit every ingress record."""
+DRAIN_RATE = 100.0
+"""Events per second a long run's drain is allowed at least (50,000 events: 500 s)."""
 
 Progress = Callable[[str], None]
 Facts = dict[str, Any]
@@ -117,11 +142,14 @@ class FaultResult:
     out_of_order: int
     unexplained: int
     seconds: float
+    decided_twice: int = 0
+    """Events or ingress records with more than one committed ledger entry."""
 
     @property
     def clean(self) -> bool:
-        """Everything acknowledged delivered, exactly once, in order, and explained."""
-        return (self.lost, self.duplicated, self.out_of_order, self.unexplained) == (0, 0, 0, 0)
+        """Everything acknowledged delivered, exactly once, in order, explained, decided once."""
+        damage = (self.lost, self.duplicated, self.out_of_order, self.unexplained, self.decided_twice)
+        return damage == (0, 0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -138,6 +166,9 @@ class FaultRun:
     ledger_problems: tuple[str, ...]
     ledger_decisions: int
     not_entitled: int
+    repeated: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Events (and ingress records) the ledger holds more than once, each entry named with the
+    transactional id and batch that committed it."""
 
 
 # -- the workload ----------------------------------------------------------------------------------
@@ -196,6 +227,11 @@ class _Stream(threading.Thread):
     def stop(self) -> None:
         self._stop_event.set()
 
+    @property
+    def total(self) -> int:
+        """Events this stream publishes in all."""
+        return len(self._events)
+
     def run(self) -> None:
         runtime = self._runtime
         publisher = AgencyPublisher(
@@ -236,16 +272,21 @@ def _quiet_logger() -> logging.Logger:
 class _RouterProcess:
     """``pentameter router run`` as a child process, logging to one file across restarts."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, worker: int = 0) -> None:
         self._env = env
         self.log = log
+        self.worker = worker
         self._proc: subprocess.Popen[bytes] | None = None
         self.pids: list[int] = []
         self.unexpected_exits = 0
         self.exit_reasons: list[str] = []
 
+    def sibling(self, worker: int) -> _RouterProcess:
+        """Another worker slot of the same deployment, logging beside this one."""
+        return _RouterProcess(self._env, self.log.with_name(f"{self.log.stem}-worker-{worker}.log"), worker)
+
     def start(self) -> int:
-        command = [sys.executable, "-m", "pentameter", "router", "run", "--worker", "0",
+        command = [sys.executable, "-m", "pentameter", "router", "run", "--worker", str(self.worker),
                    "--batch", "50", "--batch-ms", "20", "--stall-exit", str(STALL_EXIT_SECONDS)]  # fmt: skip
         with self.log.open("ab") as out:  # the child keeps its own copy of the descriptor
             self._proc = subprocess.Popen(command, env=self._env, stdout=out, stderr=subprocess.STDOUT)
@@ -342,7 +383,14 @@ class _Context:
     lab: FaultLab
     runtime: Runtime
     router: _RouterProcess
+    stream: _Stream
     facts: Facts = field(default_factory=dict)
+    others: list[_RouterProcess] = field(default_factory=list)
+    """Router workers an injector started beside ``router`` (worker 0), supervised the same way."""
+
+    @property
+    def routers(self) -> list[_RouterProcess]:
+        return [self.router, *self.others]
 
     @property
     def ingress(self) -> str:
@@ -449,18 +497,18 @@ class FaultLab:
             "PYTHONFAULTHANDLER": "1",
         }
         router = _RouterProcess(env, self.workdir / f"router-{fault}-{prefix.rstrip('.')}.log")
-        ctx = _Context(self, runtime, router)
         stream = _Stream(runtime, workload, self.rate)
+        ctx = _Context(self, runtime, router, stream)
         self.progress(f"{fault}: streaming {events} events at {self.rate:g}/s (topic prefix {prefix})")
         try:
             router.start()
-            self._until(lambda: "assigned ['" in router.log.read_text(), 120, "the router joining", router)
+            self._until(lambda: "assigned ['" in router.log.read_text(), 120, "the router joining", ctx)
             stream.start()
             self._until(
                 lambda: stream.sent >= events // 4 and self._committed_events(ctx) > 0,
                 120,
                 "the router committing its first events",
-                router,
+                ctx,
             )
             self.progress(f"{fault}: injecting after {stream.sent} events sent")
             happened = inject(ctx)
@@ -469,8 +517,10 @@ class FaultLab:
             if stream.error is not None:
                 raise RuntimeError(f"the publisher failed: {stream.error!r}") from stream.error
             self._settle()
-            self._until(lambda: self._drained(ctx), DRAIN_TIMEOUT, "the router draining the ingress", router)
-            router.stop()
+            drain = max(DRAIN_TIMEOUT, events / DRAIN_RATE)
+            self._until(lambda: self._drained(ctx), drain, "the routers draining the ingress", ctx)
+            for each in ctx.routers:
+                each.stop()
             self.progress(f"{fault}: drained; checking partner topics and the ledger")
             run = self._judge(fault, ctx, workload, stream, happened, time.monotonic() - started)
             self.progress(f"{fault}: {run.result}")
@@ -479,25 +529,29 @@ class FaultLab:
             stream.stop()
             if stream.is_alive():
                 stream.join(DRAIN_TIMEOUT)
-            router.kill()
+            for each in ctx.routers:
+                each.kill()
             self._drop_topics(runtime)
 
     # -- waiting ---------------------------------------------------------------------------------------
     def _until(
-        self, condition: Callable[[], bool], timeout: float, what: str, router: _RouterProcess | None = None
+        self, condition: Callable[[], bool], timeout: float, what: str, ctx: _Context | None = None
     ) -> None:
+        """Wait for ``condition`` (restarting routers that exit by themselves); at the deadline,
+        TimeoutError naming ``what`` with the routers' stacks and log tails."""
+        routers = ctx.routers if ctx is not None else []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if router is not None:
+            for router in routers:
                 router.supervise(self.progress)
             with contextlib.suppress(KafkaException):
                 if condition():
                     return
             time.sleep(0.2)
         tail = ""
-        if router is not None:
+        for router in routers:
             router.dump_stacks()
-            tail = f"\nrouter log:\n{router.tail()}"
+            tail += f"\nrouter {router.worker} log:\n{router.tail()}"
         raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}{tail}")
 
     def _settle(self, timeout: float = 120.0) -> None:
@@ -576,9 +630,16 @@ class FaultLab:
         audit = [(r.offset, r.value) for r in _read(self.bootstrap, [audit_topic], "read_committed")]
         report = verify_entries(audit, runtime.keys.trusted_signing_keys([ROUTER_IDENTITY]).get)
         counts = tally(published, copies, ledger_deliveries(value for _, value in audit))
-        repeated = repeated_decisions(value for _, value in audit)
+        entries = ledger_entries(value for _, value in audit)
+        repeated = repeated_decisions(entries)
         if repeated:  # which ingress records: one offset twice (the router) or two offsets (the agency)
             ctx.facts["repeated_decisions"] = repeated
+        twice = records_decided_twice(entries)
+        if twice:
+            ctx.facts["records_decided_twice"] = twice
+        ingress_records = len(_read(self.bootstrap, [ctx.ingress], "read_committed"))
+        if ingress_records != stream.sent:  # the agency's own producer wrote an event twice
+            ctx.facts["ingress_records"] = ingress_records
         if fault == "kill-router":
             ctx.facts["aborted_records"] = self._aborted_records(ctx)
             happened = happened and ctx.facts["aborted_records"] > 0
@@ -592,17 +653,19 @@ class FaultLab:
             out_of_order=counts.out_of_order,
             unexplained=counts.unexplained,
             seconds=round(seconds, 1),
+            decided_twice=len(repeated) + len(twice),
         )
-        ctx.facts["router_pids"] = list(ctx.router.pids)
-        ctx.facts["router_exit_reasons"] = list(ctx.router.exit_reasons)
+        ctx.facts["router_pids"] = [pid for router in ctx.routers for pid in router.pids]
+        ctx.facts["router_exit_reasons"] = [why for router in ctx.routers for why in router.exit_reasons]
         return FaultRun(
             result=result,
             happened=happened,
             facts=dict(ctx.facts),
-            router_exits=ctx.router.unexpected_exits,
+            router_exits=sum(router.unexpected_exits for router in ctx.routers),
             ledger_problems=tuple(str(p) for p in report.problems),
             ledger_decisions=report.entries - report.seals,
             not_entitled=counts.not_entitled,
+            repeated={event: tuple(found) for event, found in {**repeated, **twice}.items()},
         )
 
     def _aborted_records(self, ctx: _Context) -> int:
@@ -701,7 +764,7 @@ def _kill_leader(ctx: _Context) -> bool:
             return True
         return False
 
-    lab._until(leadership_moved, 60, f"a new leader of {ctx.ingress}/0", ctx.router)
+    lab._until(leadership_moved, 60, f"a new leader of {ctx.ingress}/0", ctx)
     facts["leader_after"] = moved[-1]
     facts["seconds_down"] = _pause(2.0)
     lab.cluster.start_node(node)
@@ -715,14 +778,26 @@ def _pause(seconds: float) -> float:
     return seconds
 
 
+def _ends(
+    admin: AdminClient, partitions: list[TopicPartition], level: IsolationLevel
+) -> dict[tuple[str, int], int]:
+    """End offsets of ``partitions`` as a reader at ``level`` sees them (committed: the last stable)."""
+    latest = {tp: OffsetSpec.latest() for tp in partitions}  # type: ignore[no-untyped-call]
+    futures = admin.list_offsets(latest, isolation_level=level, request_timeout=5)
+    return {(tp.topic, tp.partition): int(f.result().offset) for tp, f in futures.items()}
+
+
+def _outputs(admin: AdminClient, ctx: _Context) -> list[TopicPartition]:
+    """Every partition the router writes: partner topics and the audit topic."""
+    topics = [*ctx.runtime.partner_topics.values(), ctx.runtime.topic(AUDIT_TOPIC)]
+    metadata = admin.list_topics(timeout=5).topics
+    return [TopicPartition(t, p) for t in topics for p in metadata[t].partitions]
+
+
 def _unstable(admin: AdminClient, partitions: list[TopicPartition]) -> dict[tuple[str, int], int]:
     """Partitions whose last stable offset is behind the high watermark, with that stable offset."""
-    ends = {}
-    for level in (IsolationLevel.READ_COMMITTED, IsolationLevel.READ_UNCOMMITTED):
-        latest = {tp: OffsetSpec.latest() for tp in partitions}  # type: ignore[no-untyped-call]
-        futures = admin.list_offsets(latest, isolation_level=level, request_timeout=5)
-        ends[level] = {(tp.topic, tp.partition): int(f.result().offset) for tp, f in futures.items()}
-    stable, written = ends[IsolationLevel.READ_COMMITTED], ends[IsolationLevel.READ_UNCOMMITTED]
+    stable = _ends(admin, partitions, IsolationLevel.READ_COMMITTED)
+    written = _ends(admin, partitions, IsolationLevel.READ_UNCOMMITTED)
     return {key: stable[key] for key in written if stable[key] < written[key]}
 
 
@@ -730,37 +805,59 @@ def _open_transaction(admin: AdminClient, ctx: _Context) -> bool:
     """True when a partner or audit partition holds records of a transaction that stays open.
 
     The last stable offset also trails the high watermark for a moment after a commit, until the
-    markers are replicated; so the gap must still be there, at the same offset, a second later.
+    markers are replicated; so the gap must still be there, at the same offset, a moment later
+    (``MARKER_GRACE_SECONDS``; a frozen router's open transaction stays open for its whole 30 s
+    timeout, and the kill-router check counts the aborted records, so a gap misjudged shows).
     """
-    topics = [*ctx.runtime.partner_topics.values(), ctx.runtime.topic(AUDIT_TOPIC)]
-    metadata = admin.list_topics(timeout=5).topics
-    partitions = [TopicPartition(t, p) for t in topics for p in metadata[t].partitions]
+    partitions = _outputs(admin, ctx)
     first = _unstable(admin, partitions)
     if not first:
         return False
-    time.sleep(1.0)
+    time.sleep(MARKER_GRACE_SECONDS)
     second = _unstable(admin, partitions)
     return any(second.get(key) == offset for key, offset in first.items())
 
 
+def _unchanged(read: Callable[[], object]) -> Callable[[], bool]:
+    """A condition true once two successive reads agree (nothing moved between them)."""
+    last: list[object] = []
+
+    def settled() -> bool:
+        now = read()
+        same = bool(last) and last[-1] == now
+        last[:] = [now]
+        return same
+
+    return settled
+
+
+def _freeze_in_transaction(ctx: _Context, attempts: int = 60) -> int | None:
+    """SIGSTOP the router at a moment its transaction is provably open and leave it stopped; the
+    attempt that succeeded, or None (the router running again) when none did. After each stop the
+    router's writes already on the wire must land first: the end offsets are read until two reads
+    agree, then the open transaction is looked for."""
+    admin, router = _admin(ctx.lab.bootstrap), ctx.router
+    for attempt in range(1, attempts + 1):
+        router.signal(signal.SIGSTOP)
+        written = _outputs(admin, ctx)
+        landed = _unchanged(lambda: _ends(admin, written, IsolationLevel.READ_UNCOMMITTED))  # noqa: B023
+        ctx.lab._until(landed, 30, "the frozen router's writes landing")
+        if _open_transaction(admin, ctx):
+            return attempt
+        router.signal(signal.SIGCONT)
+        time.sleep(0.05 * (attempt % 4))  # vary where the next stop falls in the router's loop
+    return None
+
+
 def _kill_router(ctx: _Context) -> bool:
     """Freeze the router until a transaction is provably open, SIGKILL it, start another."""
-    admin = _admin(ctx.lab.bootstrap)
     router, facts = ctx.router, ctx.facts
     facts["router_pid_before"] = router.pid
-    for attempt in range(1, 60):
-        router.signal(signal.SIGSTOP)
-        time.sleep(0.3)  # requests already sent land: what is open now stays open
-        if _open_transaction(admin, ctx):
-            router.kill()
-            facts.update(open_transaction_at_kill=True, attempts=attempt)
-            break
+    attempt = _freeze_in_transaction(ctx)
+    if attempt is None:
         router.signal(signal.SIGCONT)
-        time.sleep(0.05 * (attempt % 4))
-    else:
-        router.signal(signal.SIGCONT)
-        router.kill()
-        facts.update(open_transaction_at_kill=False, attempts=attempt)
+    router.kill()
+    facts.update(open_transaction_at_kill=attempt is not None, attempts=attempt)
     facts["router_pid_after"] = router.start()
     return bool(facts["open_transaction_at_kill"]) and facts["router_pid_after"] != facts["router_pid_before"]
 
@@ -793,7 +890,7 @@ def _pause_broker(ctx: _Context) -> bool:
             lambda: time.monotonic() - stopped > minimum and _led_by(survivors, node, prefix) == 0,
             90,
             f"node {node} fenced by the controller",
-            ctx.router,
+            ctx,
         )
         facts["led_while_paused"] = _led_by(survivors, node, prefix)
         facts["coordinator_while_paused"] = _coordinator(survivors, ctx.group)
@@ -808,12 +905,20 @@ def _pause_broker(ctx: _Context) -> bool:
 
 
 def _restart_cluster(ctx: _Context) -> bool:
-    """Stop every node (the publisher and router keep running), then start them all on their data."""
+    """Stop every node (the publisher and router keep running), then start them all on their data.
+
+    The router is first frozen with a transaction open and let go as the nodes stop, so the rest
+    of that transaction (its produce, offsets and commit steps) meets the shutdown.
+    """
     lab, facts = ctx.lab, ctx.facts
     before = lab.node_pids()
     facts["pids_before"] = sorted(p for p in before.values() if p)
+    facts["transaction_open_at_stop"] = _freeze_in_transaction(ctx) is not None
     stopping = time.monotonic()
-    lab.cluster.down()
+    stopper = threading.Thread(target=lab.cluster.down, name="pentameter-fault-stop")
+    stopper.start()
+    ctx.router.signal(signal.SIGCONT)
+    stopper.join()
     for pid in before.values():
         _reap(pid)
     facts["all_down"] = not any(lab.node_pids().values())
@@ -825,11 +930,96 @@ def _restart_cluster(ctx: _Context) -> bool:
     return bool(facts["all_down"]) and all(after[n] not in (None, before[n]) for n in before)
 
 
+def _acked_after(stream: _Stream, seconds: float) -> int:
+    """Events acknowledged once ``seconds`` have passed (a wait of the fault's own length)."""
+    time.sleep(seconds)
+    return len(stream.acked)
+
+
+def _kill_two_brokers(ctx: _Context) -> bool:
+    """SIGKILL two of the three nodes at once (a busy ingress leader among them), keep them down
+    ``TWO_DOWN_SECONDS``, then start both: with min ISR 2 and no controller quorum, writes stall,
+    then resume. The proof is in the acknowledgements: none between the kill (plus a moment for
+    acks already in flight) and the restart, every event acknowledged at the end."""
+    lab, facts = ctx.lab, ctx.facts
+    leader = _leader(_admin(lab.bootstrap), ctx.ingress, 0)
+    pids = lab.node_pids()
+    victims = [leader, *[n for n in sorted(pids) if n != leader][:1]]
+    facts.update(killed_nodes=victims, node_pids_before=[pids[n] for n in victims])
+    for node in victims:
+        lab.cluster.signal_node(node, signal.SIGKILL)
+        _reap(pids[node])
+    down = time.monotonic()
+    settled = _acked_after(ctx.stream, IN_FLIGHT_ACKS_SECONDS)
+    facts["acked_while_down"] = _acked_after(ctx.stream, TWO_DOWN_SECONDS - IN_FLIGHT_ACKS_SECONDS) - settled
+    facts["sent_while_down"] = ctx.stream.sent
+    for node in victims:
+        lab.cluster.start_node(node)
+    facts["seconds_down"] = round(time.monotonic() - down, 1)
+    lab.cluster.wait_ready(NODES, 120)
+    after = lab.node_pids()
+    facts["node_pids_after"] = [after[n] for n in victims]
+    return bool(
+        facts["seconds_down"] >= TWO_DOWN_SECONDS
+        and facts["acked_while_down"] == 0
+        and all(after[n] not in (None, pids[n]) for n in victims)
+    )
+
+
+def _pause_controller(ctx: _Context) -> bool:
+    """SIGSTOP the active controller (the KRaft quorum leader, also a broker) for
+    ``CONTROLLER_PAUSE_SECONDS``; the proof is another node leading the quorum while it is paused."""
+    lab, facts = ctx.lab, ctx.facts
+    logs = [state.spec.log_file for state in lab.cluster.nodes()]
+    node = active_controller(logs)
+    if node is None:
+        raise RuntimeError("no node's log names the active controller")
+    facts["paused_controller"] = node
+    lab.cluster.signal_node(node, signal.SIGSTOP)
+    paused = time.monotonic()
+    try:
+        moved = f"a controller other than node {node}"
+        lab._until(lambda: active_controller(logs) not in (None, node), 60, moved, ctx)
+        facts["controller_while_paused"] = active_controller(logs)
+        until = paused + CONTROLLER_PAUSE_SECONDS
+        lab._until(lambda: time.monotonic() >= until, CONTROLLER_PAUSE_SECONDS + 5, "the pause's end", ctx)
+    finally:
+        facts["seconds_paused"] = round(time.monotonic() - paused, 1)
+        lab.cluster.signal_node(node, signal.SIGCONT)
+    return bool(
+        facts["controller_while_paused"] != node and facts["seconds_paused"] >= CONTROLLER_PAUSE_SECONDS
+    )
+
+
+def _kill_routers(ctx: _Context) -> bool:
+    """Run a second router worker beside the first and SIGKILL one of the two, chosen at random,
+    ``ROUTER_KILLS`` times at random moments of the rest of the stream, restarting each at once."""
+    facts, rng = ctx.facts, random.Random()
+    second = ctx.router.sibling(1)
+    ctx.others.append(second)
+    second.start()
+    remaining = (ctx.stream.total - ctx.stream.sent) / ctx.lab.rate
+    moments = sorted(rng.uniform(0, remaining) for _ in range(ROUTER_KILLS))
+    started, kills = time.monotonic(), []
+    for moment in moments:
+        at = started + moment
+        ctx.lab._until(lambda: time.monotonic() >= at, moment + 5, "the next kill's moment", ctx)  # noqa: B023
+        victim = rng.choice(ctx.routers)
+        victim.kill()
+        victim.start()
+        kills.append({"worker": victim.worker, "at": round(moment, 1), "sent": ctx.stream.sent})
+    facts["kills"] = kills
+    return len(kills) == ROUTER_KILLS
+
+
 _INJECTORS: dict[str, Callable[[_Context], bool]] = {
     "kill-leader": _kill_leader,
     "kill-router": _kill_router,
     "pause-broker": _pause_broker,
     "restart-cluster": _restart_cluster,
+    "kill-two-brokers": _kill_two_brokers,
+    "pause-controller": _pause_controller,
+    "kill-routers": _kill_routers,
 }
 
 
@@ -841,12 +1031,13 @@ def run_fault_suite(
     faults: Sequence[str] = FAULTS,
     events: int = DEFAULT_EVENTS,
     on_progress: Callable[[str], None] | None = None,
+    rate: float = DEFAULT_RATE,
 ) -> list[FaultResult]:
     """Run ``faults`` one after another on one private three-node cluster under ``workdir``."""
     unknown = [f for f in faults if f not in _INJECTORS]
     if unknown:
-        raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(FAULTS)}")
-    with FaultLab(workdir, on_progress=on_progress) as lab:
+        raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(_INJECTORS)}")
+    with FaultLab(workdir, rate=rate, on_progress=on_progress) as lab:
         return [lab.run(fault, events).result for fault in faults]
 
 
@@ -854,12 +1045,14 @@ def fault_table(results: Sequence[FaultResult]) -> Table:
     """The figures of each fault: what was sent, acknowledged, delivered, and what went wrong."""
     table = Table(title="Faults on a three-node cluster (RF 3, min ISR 2, acks=all)")
     table.add_column("fault", no_wrap=True)
-    for name in ("events sent", "acked", "delivered", "lost", "duplicated", "out of order", "unexplained"):
+    for name in ("events sent", "acked", "delivered", "lost", "duplicated", "out of order", "unexplained",
+                 "decided twice"):  # fmt: skip
         table.add_column(name, justify="right")
     table.add_column("seconds", justify="right")
     for r in results:
         style = None if r.clean else "red"
-        figures = (r.sent, r.acked, r.delivered, r.lost, r.duplicated, r.out_of_order, r.unexplained)
+        figures = (r.sent, r.acked, r.delivered, r.lost, r.duplicated, r.out_of_order, r.unexplained,
+                   r.decided_twice)  # fmt: skip
         table.add_row(
             r.fault,
             *(f"{n:,}" for n in figures),
@@ -882,8 +1075,9 @@ def _workdir(path: Path | None) -> Iterator[Path]:
 def bench_faults(
     events: int = typer.Option(DEFAULT_EVENTS, help="Events streamed per fault."),
     fault: list[str] | None = typer.Option(
-        None, "--fault", help=f"Run only this fault (repeatable): {', '.join(FAULTS)}."
+        None, "--fault", help=f"Run only this fault (repeatable): {', '.join(_INJECTORS)}."
     ),
+    rate: float = typer.Option(DEFAULT_RATE, help="Events per second the agency publishes."),
     workdir: Path | None = typer.Option(
         None, help="Keep the cluster's and routers' logs here (default: a temporary directory)."
     ),
@@ -891,13 +1085,13 @@ def bench_faults(
     """Break a private three-node cluster under a live pipeline and count lost, duplicated,
     reordered and unexplained records (exit 1 if any)."""
     chosen = fault or list(FAULTS)
-    unknown = [f for f in chosen if f not in FAULTS]
+    unknown = [f for f in chosen if f not in _INJECTORS]
     console = Console(stderr=True)
     if unknown:
-        console.print(f"[red]unknown fault(s) {', '.join(unknown)}[/]; known: {', '.join(FAULTS)}")
+        console.print(f"[red]unknown fault(s) {', '.join(unknown)}[/]; known: {', '.join(_INJECTORS)}")
         raise typer.Exit(code=2)
     with _workdir(workdir) as where:
-        results = run_fault_suite(where, chosen, events, on_progress=console.print)
+        results = run_fault_suite(where, chosen, events, on_progress=console.print, rate=rate)
     out = Console()
     out.width = max(out.width, 120)  # the full table even when piped
     out.print(fault_table(results))

@@ -67,16 +67,74 @@ def ledger_deliveries(entries: Iterable[bytes]) -> Counter[tuple[str, str]]:
     return found
 
 
-def repeated_decisions(entries: Iterable[bytes]) -> dict[str, list[str]]:
-    """Event id -> the ingress records (``topic/partition@offset``) of its committed decisions,
-    for events decided more than once: one source twice means the router consumed a record
-    twice, two sources mean the ingress topic held the event twice."""
-    sources: dict[str, list[str]] = {}
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One committed decision or dead letter, with the transaction and batch that wrote it (from
+    the seal that closed it: transactional id, first and last ingress offset on its chain)."""
+
+    kind: str
+    event_id: str | None
+    source: str
+    reason: str | None
+    txn: str | None
+    batch: str | None
+
+    def __str__(self) -> str:
+        what = self.kind if self.reason is None else f"{self.kind} ({self.reason})"
+        return f"{what} of {self.source} by {self.txn or 'an unsealed write'} in batch {self.batch or '?'}"
+
+
+def ledger_entries(entries: Iterable[bytes]) -> list[LedgerEntry]:
+    """Every decision and dead letter of the ledger, read in audit-partition order, each tied to
+    the seal that followed it on its chain."""
+    found: list[LedgerEntry] = []
+    waiting: dict[str, list[dict[str, object]]] = {}
     for raw in entries:
         entry = json.loads(raw)
-        if entry.get("kind") == "decision":
-            sources.setdefault(str(entry["event_id"]), []).append(str(entry.get("source")))
-    return {event: found for event, found in sources.items() if len(found) > 1}
+        chain = str(entry.get("chain"))
+        if entry.get("kind") == "seal":
+            batch = entry.get("batch") or {}
+            txn = batch.get("txn") if isinstance(batch, dict) else None
+            span = f"{batch.get('first')}-{batch.get('last')}" if isinstance(batch, dict) and batch else None
+            for item in waiting.pop(chain, []):
+                found.append(_entry(item, txn, span))
+        elif entry.get("kind") in ("decision", "deadletter"):
+            waiting.setdefault(chain, []).append(entry)
+    found += [_entry(item, None, None) for items in waiting.values() for item in items]
+    return found
+
+
+def _entry(item: dict[str, object], txn: object, batch: str | None) -> LedgerEntry:
+    event = item.get("event_id")
+    reason = item.get("reason")
+    return LedgerEntry(
+        str(item.get("kind")),
+        None if event is None else str(event),
+        str(item.get("source")),
+        None if reason is None else str(reason),
+        None if txn is None else str(txn),
+        batch,
+    )
+
+
+def repeated_decisions(entries: Iterable[LedgerEntry]) -> dict[str, list[str]]:
+    """Event id -> every ledger entry of it, for events the ledger holds more than once (a
+    decision and a dead letter of a copy count alike): one source twice means the router decided
+    a record twice, two sources mean the ingress topic held the event twice. Each names the
+    transaction and batch that wrote it."""
+    by_event: dict[str, list[str]] = {}
+    for entry in entries:
+        if entry.event_id is not None:
+            by_event.setdefault(entry.event_id, []).append(str(entry))
+    return {event: found for event, found in by_event.items() if len(found) > 1}
+
+
+def records_decided_twice(entries: Iterable[LedgerEntry]) -> dict[str, list[str]]:
+    """Ingress record -> its ledger entries, for records the ledger decided more than once."""
+    by_source: dict[str, list[str]] = {}
+    for entry in entries:
+        by_source.setdefault(entry.source, []).append(str(entry))
+    return {source: found for source, found in by_source.items() if len(found) > 1}
 
 
 def tally(

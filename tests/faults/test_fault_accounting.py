@@ -8,7 +8,15 @@ from collections import Counter
 import pytest
 
 from pentameter.faults import FaultResult, fault_table
-from pentameter.faults_check import PartnerCopy, Published, ledger_deliveries, repeated_decisions, tally
+from pentameter.faults_check import (
+    PartnerCopy,
+    Published,
+    ledger_deliveries,
+    ledger_entries,
+    records_decided_twice,
+    repeated_decisions,
+    tally,
+)
 
 pytestmark = [pytest.mark.faults]
 
@@ -98,28 +106,59 @@ def test_the_ledger_counts_deliveries_of_decisions_only() -> None:
 
 
 def test_the_table_shows_every_figure_of_every_fault() -> None:
-    result = FaultResult("kill-router", 1200, 1200, 1199, 1, 2, 3, 4, 12.5)
+    result = FaultResult("kill-router", 1200, 1200, 1199, 1, 2, 3, 4, 12.5, decided_twice=5)
     table = fault_table([result])
     assert [c.header for c in table.columns] == [
         "fault", "events sent", "acked", "delivered", "lost", "duplicated", "out of order", "unexplained",
-        "seconds",
+        "decided twice", "seconds",
     ]  # fmt: skip
     assert [next(iter(c.cells)) for c in table.columns] == [
-        "kill-router", "1,200", "1,200", "1,199", "1", "2", "3", "4", "12.5",
+        "kill-router", "1,200", "1,200", "1,199", "1", "2", "3", "4", "5", "12.5",
     ]  # fmt: skip
     assert not result.clean
+    assert not FaultResult("restart-cluster", 600, 600, 600, 0, 0, 0, 0, 80.0, decided_twice=1).clean
 
 
-def test_events_decided_twice_are_named_with_their_ingress_records() -> None:
-    def decision(event: str, source: str) -> bytes:
-        return json.dumps({"kind": "decision", "event_id": event, "source": source}).encode()
+def _entry(chain: str, kind: str, **body: object) -> bytes:
+    return json.dumps({"chain": chain, "kind": kind, **body}).encode()
 
-    entries = [
-        decision("e0", "in/0@5"),
-        decision("e1", "in/0@6"),
-        json.dumps({"kind": "revocation", "partner": "p1"}).encode(),
-        decision("e0", "in/0@5"),
-        decision("e2", "in/1@0"),
-        decision("e2", "in/1@1"),
-    ]
-    assert repeated_decisions(entries) == {"e0": ["in/0@5", "in/0@5"], "e2": ["in/1@0", "in/1@1"]}
+
+def _seal(chain: str, txn: str, first: int, last: int) -> bytes:
+    return _entry(chain, "seal", batch={"txn": txn, "first": first, "last": last})
+
+
+def test_events_decided_twice_are_named_with_their_records_transaction_and_batch() -> None:
+    entries = ledger_entries(
+        [
+            _entry("in/0", "decision", event_id="e0", source="in/0@5"),
+            _entry("in/0", "decision", event_id="e1", source="in/0@6"),
+            _seal("in/0", "router-worker-0", 5, 6),
+            _entry("in/1", "decision", event_id="e2", source="in/1@0"),
+            json.dumps({"kind": "revocation", "partner": "p1"}).encode(),
+            _entry("in/0", "decision", event_id="e0", source="in/0@5"),
+            _seal("in/0", "router-worker-1", 5, 5),
+            _entry("in/1", "deadletter", event_id="e2", source="in/1@1", reason="duplicate_event"),
+            _seal("in/1", "router-worker-0", 0, 1),
+        ]
+    )
+    assert repeated_decisions(entries) == {
+        "e0": [
+            "decision of in/0@5 by router-worker-0 in batch 5-6",
+            "decision of in/0@5 by router-worker-1 in batch 5-5",
+        ],
+        "e2": [
+            "decision of in/1@0 by router-worker-0 in batch 0-1",
+            "deadletter (duplicate_event) of in/1@1 by router-worker-0 in batch 0-1",
+        ],
+    }
+    assert records_decided_twice(entries) == {
+        "in/0@5": [
+            "decision of in/0@5 by router-worker-0 in batch 5-6",
+            "decision of in/0@5 by router-worker-1 in batch 5-5",
+        ]
+    }
+
+
+def test_an_entry_no_seal_closed_is_named_as_unsealed() -> None:
+    [entry] = ledger_entries([_entry("in/0", "decision", event_id="e0", source="in/0@1")])
+    assert str(entry) == "decision of in/0@1 by an unsealed write in batch ?"

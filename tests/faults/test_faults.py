@@ -16,7 +16,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from consumers.router import STALLED_CONSUMER
+from consumers.router import REWIND_FAILED, STALLED_CONSUMER
 from infra.ports import free_port_range
 from pentameter.cli import app
 from pentameter.faults import FAULTS, STALL_EXIT, FaultLab, FaultResult, FaultRun, fault_table
@@ -57,13 +57,16 @@ def _run(lab: FaultLab, results: list[FaultResult], fault: str) -> FaultRun:
     assert (result.lost, result.duplicated, result.out_of_order, result.unexplained) == (0, 0, 0, 0), why
     assert run.not_entitled == 0, why
     assert run.ledger_problems == (), run.ledger_problems
+    assert not run.repeated, f"events or records on the ledger twice: {dict(run.repeated)}"
     assert run.ledger_decisions == EVENTS, "one committed ledger decision per event, none twice"
     assert run.happened, f"the fault did not happen as intended: {dict(run.facts)}"
     reasons = run.facts["router_exit_reasons"]
     assert len(reasons) == run.router_exits
     # a fatal producer error (e.g. INVALID_TXN_STATE on an abort after a whole-cluster restart) stops
     # the worker too: its restarted successor's init settles the transaction
-    deliberate = ("fatal consumer error", "fatal transaction error", STALL_EXIT, STALLED_CONSUMER)
+    deliberate = (
+        "fatal consumer error", "fatal transaction error", STALL_EXIT, STALLED_CONSUMER, REWIND_FAILED,
+    )  # fmt: skip
     assert all(any(kind in reason for kind in deliberate) for reason in reasons), (
         "a router only ever stops by itself on a fatal consumer or transaction error, a stalled "
         f"transaction or a consumer reading nothing while input waits (restarted): {reasons}"
@@ -121,8 +124,32 @@ def test_restarting_the_whole_cluster_loses_nothing(lab: FaultLab, results: list
     assert run.router_exits <= 3, run
 
 
+def test_killing_two_brokers_at_once_stalls_writes_then_loses_nothing(
+    lab: FaultLab, results: list[FaultResult]
+) -> None:
+    run = _run(lab, results, "kill-two-brokers")
+    facts = run.facts
+    assert len(facts["killed_nodes"]) == 2 and facts["seconds_down"] >= 20.0
+    assert facts["acked_while_down"] == 0, "no write is acknowledged while two of three replicas are gone"
+    assert set(facts["node_pids_after"]).isdisjoint(facts["node_pids_before"])
+    assert run.router_exits <= 3, facts["router_exit_reasons"]
+
+
+def test_pausing_the_active_controller_for_40_seconds_loses_nothing(
+    lab: FaultLab, results: list[FaultResult]
+) -> None:
+    run = _run(lab, results, "pause-controller")
+    facts = run.facts
+    assert facts["controller_while_paused"] != facts["paused_controller"], "the quorum elected another leader"
+    assert facts["seconds_paused"] >= 40.0
+    assert run.router_exits <= 2, facts["router_exit_reasons"]
+
+
 def test_every_fault_of_the_suite_is_covered_here() -> None:
-    assert set(FAULTS) == {"kill-leader", "kill-router", "pause-broker", "restart-cluster"}
+    assert set(FAULTS) == {
+        "kill-leader", "kill-router", "pause-broker", "restart-cluster",
+        "kill-two-brokers", "pause-controller",
+    }  # fmt: skip
 
 
 def test_bench_faults_refuses_an_unknown_fault_before_starting_anything() -> None:

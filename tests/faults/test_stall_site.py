@@ -1,4 +1,5 @@
-"""A router stopped by its stall exit is reported with the step it was blocked in."""
+"""A router stopped by its stall exit is reported with the step it was blocked in; the active
+controller is read from the nodes' Raft log lines."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from infra.settings import PROJECT_ROOT
 from pentameter.faults import ROUTER_SOURCE, stall_site
+from pentameter.faults_quorum import leader_of
 
 pytestmark = [pytest.mark.faults]
 
@@ -40,3 +42,15 @@ def test_no_timeout_or_no_router_frame_names_no_site() -> None:
     assert stall_site(['  File "/clone/consumers/router.py", line 5 in run']) is None
     elsewhere = '  File "/usr/lib/python3.11/threading.py", line 1 in wait'
     assert stall_site(["Timeout (0:01:30)!", elsewhere]) is None
+
+
+def test_the_active_controller_is_the_leader_of_the_highest_raft_epoch() -> None:
+    lines = [
+        "[RaftManager id=1] Completed transition to Leader(localVoterNode=VoterNode(id=1), epoch=4, x)",
+        "[RaftManager id=3] Completed transition to FollowerState(fetchTimeoutMs=2, epoch=4, leader=1,",
+        "[RaftManager id=3] Completed transition to UnattachedState(epoch=5, leaderId=OptionalInt.empty",
+        "[RaftManager id=2] Completed transition to FollowerState(fetchTimeoutMs=2, epoch=5, leader=3,",
+        "[RaftManager id=2] something else, epoch=9 leader=2",
+    ]
+    assert leader_of(lines) == (5, 3)
+    assert leader_of(lines[2:3]) is None

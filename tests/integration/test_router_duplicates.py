@@ -15,7 +15,7 @@ from infra.topics import DEAD_LETTER_TOPIC
 from producers.agencies import ingress_topic
 from tests.integration.pipeline import (
     AGENCY,
-    expected_deliveries,
+    assert_each_partner_got_each_event_once,
     isolated_runtime,
     partner_event_ids,
     publish,
@@ -58,15 +58,6 @@ def _replay(runtime: Runtime, count: int) -> list[str]:
     return [f"{topic}/{r.partition}@{r.offset}" for r in records]
 
 
-def _assert_each_partner_got_each_event_once(runtime: Runtime, events: list[dict[str, object]]) -> None:
-    got = partner_event_ids(runtime)
-    expected = expected_deliveries(runtime, events)  # type: ignore[arg-type]
-    assert expected
-    for partner in runtime.partner_topics:
-        ids = got.get(partner, [])
-        assert sorted(ids) == sorted(expected.get(partner, set())), f"{partner} got {ids}"
-
-
 def test_an_event_published_twice_in_one_run_reaches_each_partner_once(kafka_bootstrap: str) -> None:
     runtime = isolated_runtime(kafka_bootstrap)
     events = sample_events(12)
@@ -75,7 +66,7 @@ def test_an_event_published_twice_in_one_run_reaches_each_partner_once(kafka_boo
     publish(runtime, again)
     _route(runtime, "dup-once")
 
-    _assert_each_partner_got_each_event_once(runtime, events)
+    assert_each_partner_got_each_event_once(runtime, events)
     duplicates = _duplicates(runtime)
     assert len(duplicates) == 4
     ids = {str(e["envelope"]["event_id"]) for e in events[:4]}
@@ -94,7 +85,7 @@ def test_a_restarted_router_refuses_a_replay_of_what_it_routed_before(kafka_boot
     publish(runtime, [copy.deepcopy(e) for e in fresh])
     _route(runtime, "dup-restart")  # a new worker: its window is rebuilt from the ingress topic
 
-    _assert_each_partner_got_each_event_once(runtime, events + fresh)
+    assert_each_partner_got_each_event_once(runtime, events + fresh)
     duplicates = _duplicates(runtime)
     assert len(duplicates) == 3
     assert sorted(d.split(" already routed from ")[1].split(";")[0] for _, d in duplicates) == sorted(

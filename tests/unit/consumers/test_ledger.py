@@ -90,3 +90,16 @@ def test_chain_head_round_trips_through_offset_metadata() -> None:
     head = ChainHead.from_metadata(writer.head.to_metadata())
     assert head == writer.head
     assert ChainHead.from_metadata(None) == ChainHead()
+
+
+def test_a_seal_names_the_transaction_and_batch_it_closes_and_still_verifies() -> None:
+    chain = ChainWriter("ingress.a/0")
+    values = [chain.append("decision", {"event_id": "a", "source": "ingress.a/0@7"})]
+    values.append(chain.seal(ROUTER, KEY_ID, 1000, {"txn": "router-worker-0", "first": 7, "last": 7}))
+    assert json.loads(values[-1])["batch"] == {"txn": "router-worker-0", "first": 7, "last": 7}
+    assert _verify(values) == []
+    altered = json.loads(values[-1])
+    altered["batch"]["txn"] = "router-worker-9"
+    assert _verify([values[0], json.dumps(altered).encode()]) == [
+        "chain ingress.a/0 seq 1 (offset 1): entry altered: its hash does not match"
+    ]

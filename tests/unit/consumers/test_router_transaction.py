@@ -16,9 +16,20 @@ from typing import Any
 import pytest
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
-from consumers.decisions import Source
+from consumers.decisions import Outcome, Source
+from consumers.oversize import Limits
+from consumers.positions import Positions
 from consumers.recent_events import RecentEvents
-from consumers.router import STALLED_CONSUMER, TRANSACTION_ATTEMPTS, Router, RouterSettings, RouterStats
+from consumers.router import (
+    REWIND_ATTEMPTS,
+    REWIND_FAILED,
+    STALLED_CONSUMER,
+    TRANSACTION_ATTEMPTS,
+    Inbound,
+    Router,
+    RouterSettings,
+    RouterStats,
+)
 
 TIMED_OUT = KafkaError(KafkaError._TIMED_OUT, "commit timed out", retriable=True)
 NEEDS_ABORT = KafkaError(KafkaError._INCONSISTENT, "1 message failed delivery", txn_requires_abort=True)
@@ -47,6 +58,9 @@ class RecordingProducer:
     def abort_transaction(self, timeout: float) -> None:
         self.calls.append("abort")
 
+    def poll(self, timeout: float) -> int:
+        return 0
+
 
 class IdleConsumer:
     def consumer_group_metadata(self) -> object:
@@ -67,6 +81,11 @@ def _router(producer: RecordingProducer) -> Router:
     router._chains = {}
     router._stall_checked = 0.0
     router._recent = RecentEvents(10)
+    router._positions = Positions()
+    router._limits = Limits()
+    router._refused = {}
+    router._refusals = {}
+    router._isolate = {}
     router._write = lambda outcomes: []  # type: ignore[method-assign]
     return router
 
@@ -201,3 +220,83 @@ def test_an_abort_that_fails_fatally_stops_the_worker_at_once() -> None:
     with pytest.raises(KafkaException):
         router._commit_batch([], started=0.0)
     assert producer.calls == ["begin", "offsets", "abort"]
+
+
+def test_an_abort_that_timed_out_is_called_again_until_it_finishes() -> None:
+    producer = RecordingProducer([], offsets_errors=(NEEDS_ABORT,))
+    pending = [TIMED_OUT]
+
+    def slow_abort(timeout: float) -> None:
+        producer.calls.append("abort")
+        if pending:
+            raise KafkaException(pending.pop())
+
+    producer.abort_transaction = slow_abort  # type: ignore[method-assign]
+    router = _router(producer)
+    router._commit_batch([], started=0.0)
+    assert producer.calls == ["begin", "offsets", "abort", "abort"]
+
+
+class UnansweredConsumer(IdleConsumer):
+    """Owns a partition whose committed offsets the coordinator answers only after ``silent`` calls."""
+
+    def __init__(self, silent: int) -> None:
+        self.silent = silent
+        self.seeks: list[TopicPartition] = []
+
+    def assignment(self) -> list[Any]:
+        return [TopicPartition("in", 0)]
+
+    def committed(self, partitions: list[TopicPartition], timeout: float) -> list[TopicPartition]:
+        if self.silent:
+            self.silent -= 1
+            raise KafkaException(KafkaError(KafkaError.NOT_COORDINATOR, "Not coordinator", retriable=True))
+        return [TopicPartition("in", 0, 40, "audit:3:" + "0" * 64)]
+
+    def seek(self, partition: TopicPartition) -> None:
+        self.seeks.append(partition)
+
+
+def test_a_rewind_asks_the_coordinator_again_then_seeks_to_the_committed_offsets() -> None:
+    router = _router(RecordingProducer([], offsets_errors=(NEEDS_ABORT,)))
+    consumer = UnansweredConsumer(silent=REWIND_ATTEMPTS - 1)
+    router._consumer = consumer  # type: ignore[assignment]
+    router._commit_batch([], started=0.0)
+    assert [(p.partition, p.offset) for p in consumer.seeks] == [(0, 40)]
+    assert router._chains[("in", 0)].head.seq == 3
+    assert router._positions.next_offset("in", 0) == 40
+
+
+def test_a_rewind_the_coordinator_never_answers_stops_the_worker_by_name(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    router = _router(RecordingProducer([], offsets_errors=(NEEDS_ABORT,)))
+    consumer = UnansweredConsumer(silent=REWIND_ATTEMPTS)
+    router._consumer = consumer  # type: ignore[assignment]
+    with pytest.raises(KafkaException):
+        router._commit_batch([], started=0.0)
+    assert consumer.seeks == [], "never goes on from the position past the aborted batch"
+    assert REWIND_FAILED in caplog.text
+
+
+def test_records_handed_out_again_below_the_committed_position_are_not_decided_twice(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    router = _router(RecordingProducer([]))
+    router._positions.reset("in", 0, 10)
+    decided: list[int] = []
+
+    class Decider:
+        def decide(self, source: Source, *args: Any, **kwargs: Any) -> Any:
+            decided.append(source.offset)
+            return Outcome()
+
+    router._decider = Decider()  # type: ignore[assignment]
+    router.settings = RouterSettings()
+    records = [Inbound(Source("in", 0, offset), None, b"v", None) for offset in (8, 9, 10, 11)]
+    router._transact(records)
+    assert decided == [10, 11]
+    assert router._positions.next_offset("in", 0) == 12
+    assert "in/0@8 (next is 10), in/0@9 (next is 10)" in caplog.text
+    router._transact([Inbound(Source("in", 0, 11), None, b"v", None)])
+    assert decided == [10, 11], "a record of a committed batch is never decided again"
