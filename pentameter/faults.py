@@ -69,6 +69,7 @@ from infra.topics import AUDIT_TOPIC, GOVERNANCE_TOPIC, ensure_topics
 from pentameter.faults_check import (
     PartnerCopy,
     Published,
+    copies_refused,
     ledger_deliveries,
     ledger_entries,
     records_decided_twice,
@@ -637,6 +638,9 @@ class FaultLab:
         twice = records_decided_twice(entries)
         if twice:
             ctx.facts["records_decided_twice"] = twice
+        refused = copies_refused(entries)
+        if refused:  # the agency's producer wrote an event twice; the router refused the copy
+            ctx.facts["copies_refused"] = refused
         ingress_records = len(_read(self.bootstrap, [ctx.ingress], "read_committed"))
         if ingress_records != stream.sent:  # the agency's own producer wrote an event twice
             ctx.facts["ingress_records"] = ingress_records

@@ -118,15 +118,28 @@ def _entry(item: dict[str, object], txn: object, batch: str | None) -> LedgerEnt
 
 
 def repeated_decisions(entries: Iterable[LedgerEntry]) -> dict[str, list[str]]:
-    """Event id -> every ledger entry of it, for events the ledger holds more than once (a
-    decision and a dead letter of a copy count alike): one source twice means the router decided
-    a record twice, two sources mean the ingress topic held the event twice. Each names the
-    transaction and batch that wrote it."""
+    """Event id -> its decisions, for events the ledger decided (routed) more than once: one
+    source twice means the router decided a record twice, two sources that the ingress topic held
+    the event twice and the duplicate window missed the copy. Each names the transaction and batch
+    that wrote it. A copy dead-lettered as ``duplicate_event`` is no second decision: the event was
+    routed once and the copy refused, as it must be (:func:`copies_refused`)."""
     by_event: dict[str, list[str]] = {}
     for entry in entries:
-        if entry.event_id is not None:
+        if entry.event_id is not None and entry.kind == "decision":
             by_event.setdefault(entry.event_id, []).append(str(entry))
     return {event: found for event, found in by_event.items() if len(found) > 1}
+
+
+def copies_refused(entries: Iterable[LedgerEntry]) -> dict[str, list[str]]:
+    """Event id -> its entries, for events whose copy on the ingress topic (written twice by the
+    agency's producer) was refused as a duplicate after the event was routed."""
+    listed = list(entries)
+    copied = {
+        e.event_id
+        for e in listed
+        if e.kind == "deadletter" and e.reason == "duplicate_event" and e.event_id is not None
+    }
+    return {event: [str(e) for e in listed if e.event_id == event] for event in sorted(copied)}
 
 
 def records_decided_twice(entries: Iterable[LedgerEntry]) -> dict[str, list[str]]:

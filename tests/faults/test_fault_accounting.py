@@ -11,6 +11,7 @@ from pentameter.faults import FaultResult, fault_table
 from pentameter.faults_check import (
     PartnerCopy,
     Published,
+    copies_refused,
     ledger_deliveries,
     ledger_entries,
     records_decided_twice,
@@ -146,6 +147,8 @@ def test_events_decided_twice_are_named_with_their_records_transaction_and_batch
             "decision of in/0@5 by router-worker-0 in batch 5-6",
             "decision of in/0@5 by router-worker-1 in batch 5-5",
         ],
+    }
+    assert copies_refused(entries) == {
         "e2": [
             "decision of in/1@0 by router-worker-0 in batch 0-1",
             "deadletter (duplicate_event) of in/1@1 by router-worker-0 in batch 0-1",
