@@ -32,6 +32,7 @@ deployments do not remove each other's grants; the deployment without a prefix o
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -203,6 +204,23 @@ def plan(as_json: bool = typer.Option(False, "--json", help="Print a JSON object
         raise typer.Exit(code=EXIT_CHANGES_PENDING)
 
 
+APPLY_SETTLE_SECONDS = 60.0
+"""How long ``acls apply`` waits for the broker's view of ACLs and users to show what it applied:
+the controller has committed them, the broker serving ``describe_acls`` may lag on a busy machine."""
+
+
+def _settled_plan(runtime: Runtime, admin: AdminClient, timeout: float) -> AclPlan:
+    """The plan once it is empty, or the last one seen when ``timeout`` passes first."""
+    deadline = time.monotonic() + timeout
+    pause = 0.1
+    while True:
+        remaining = compute_plan(runtime, admin)
+        if remaining.empty or time.monotonic() >= deadline:
+            return remaining
+        time.sleep(pause)
+        pause = min(pause * 2, 2.0)
+
+
 @acls_app.command()
 def apply() -> None:
     """Create missing users and ACLs and remove ACLs the registry does not grant."""
@@ -214,9 +232,10 @@ def apply() -> None:
     store = LocalCluster(runtime.settings, secure=True).credentials
     passwords = store.ensure(*result.new_users) if result.new_users else {}
     apply_plan(admin, result, passwords)
-    after = compute_plan(runtime, admin)
+    after = _settled_plan(runtime, admin, APPLY_SETTLE_SECONDS)
     if not after.empty:
-        console.print("[red]the cluster still differs after apply[/]")
+        console.print(f"[red]the cluster still differs {APPLY_SETTLE_SECONDS:.0f} s after apply:[/]")
+        _print_plan(after)
         raise typer.Exit(code=1)
     console.print(
         f"applied: {len(result.new_users)} user(s), {len(result.create)} ACL(s) added, "
