@@ -16,6 +16,7 @@ import typer
 from confluent_kafka.admin import AdminClient
 from rich.console import Console
 
+from clikit.group import command_group
 from consumers.governance_io import publish_catalogue
 from consumers.metrics import PartnerMetrics, RouterMetrics, configure_logging
 from consumers.partner import PartnerConsumer, PartnerReader, PartnerRecord, partner_group
@@ -26,10 +27,9 @@ from infra.topics import GOVERNANCE_TOPIC, ensure_topics
 from policies.crypto import X25519FieldEncryptor
 from schemas.entry import SchemaEntry
 
-router_app = typer.Typer(
+router_app = command_group(
     help="The policy-enforcing router: agency ingress topics in, each partner's projection out, "
     "exactly once.",
-    no_args_is_help=True,
 )
 partner_app = typer.Typer(
     help="The partner side: read your topic, verify provenance, decrypt your fields, see review dates.",

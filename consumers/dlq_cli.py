@@ -10,18 +10,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from clikit.group import command_group
 from consumers.deadletter import H_AT, H_DETAIL, H_REASON, H_SOURCE, Reason
 from consumers.dlq import DeadLetter, ReplayResult, load_dead_letters, replay, select
 from consumers.runtime import Runtime, build_runtime
 from schemas.provenance import PROVENANCE_HEADERS
 from schemas.wire import Codec
 
-dlq_app = typer.Typer(
+dlq_app = command_group(
     help=(
         "Dead letters: ingress records the router refused, kept whole with the reason. List and "
         "filter them, inspect one, and replay those whose cause has been fixed, exactly once."
     ),
-    no_args_is_help=True,
 )
 console = Console()
 DEAD_LETTER_HEADERS = frozenset({H_REASON, H_DETAIL, H_SOURCE, H_AT})

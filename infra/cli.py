@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from clikit.group import command_group
 from infra.broker.errors import BrokerError
 from infra.broker.jars import KAFKA_VERSION
 from infra.broker.local import LocalCluster, log_tail
@@ -18,12 +19,11 @@ from infra.credentials import CredentialError
 from infra.security import OPERATOR_PRINCIPAL
 from infra.settings import load_settings
 
-broker_app = typer.Typer(
+broker_app = command_group(
     help=(
         "Run Apache Kafka locally in KRaft mode (jars from Maven Central, the machine's Java). "
         "Set KAFKA_BOOTSTRAP_SERVERS to use an existing cluster instead; `status` then reads it."
     ),
-    no_args_is_help=True,
 )
 console = Console(stderr=True)
 

@@ -39,6 +39,7 @@ import typer
 from confluent_kafka.admin import AdminClient
 from rich.console import Console
 
+from clikit.group import command_group
 from consumers.partner import partner_group
 from consumers.runtime import Runtime, build_runtime
 from consumers.topic_reader import reader_group_prefix
@@ -156,15 +157,14 @@ def plan_report(plan: AclPlan) -> dict[str, Any]:
     }
 
 
-acls_app = typer.Typer(
+acls_app = command_group(
     help=(
         "ACLs of the secure cluster as code, derived from the partner registry: each agency writes "
         "only its ingress topic, each partner reads only its own topic, the router reads ingress "
         "and its audit ledger and writes partner, audit and dead-letter topics. Connects as the operator."
     ),
-    no_args_is_help=True,
 )
-creds_app = typer.Typer(help="Credentials of the secure cluster's principals.", no_args_is_help=True)
+creds_app = command_group(help="Credentials of the secure cluster's principals.")
 console = Console(stderr=True, highlight=False)
 
 

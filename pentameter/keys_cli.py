@@ -15,15 +15,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from clikit.group import command_group
 from consumers.runtime import ROUTER_IDENTITY
 from infra.keys import KeyInfo, KeyRevoked, KeyStore
 from infra.settings import load_settings
 from policies.registry import load_registry
 from schemas.provenance import key_id_for
 
-keys_app = typer.Typer(
+keys_app = command_group(
     help="The key store: rotate agency signing, partner encryption and router keys; list key ids.",
-    no_args_is_help=True,
 )
 console = Console(stderr=True, highlight=False)
 

@@ -15,6 +15,7 @@ from confluent_kafka.admin import AdminClient
 from rich.console import Console
 from rich.table import Table
 
+from clikit.group import command_group
 from consumers.runtime import Runtime, build_runtime
 from infra.topic_plan import (
     NAMESPACE,
@@ -47,13 +48,12 @@ def desired_from_runtime(runtime: Runtime, info: ClusterInfo) -> dict[str, Topic
     )
 
 
-topics_app = typer.Typer(
+topics_app = command_group(
     help=(
         "The deployment's Kafka topics as code: every ingress, partner and shared topic with its "
         "partitions, replication factor and managed configs (retention.ms, retention.bytes, "
         "cleanup.policy, min.insync.replicas), compared with the cluster and brought in line."
     ),
-    no_args_is_help=True,
 )
 console = Console(highlight=False)
 

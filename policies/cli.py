@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from clikit.group import command_group
 from policies import report
 from policies.crypto import InMemoryKeyRing
 from policies.engine import PolicyEngine
@@ -32,12 +33,11 @@ from schemas.convert import to_json
 from schemas.exceptions import RecordInvalid
 from schemas.validation import validate
 
-app = typer.Typer(
+app = command_group(
     help=(
         "Data-sharing agreements as code: validate them, explain what a partner receives, diff two "
         "versions, and show the partner x event type x field matrix."
     ),
-    no_args_is_help=True,
 )
 
 

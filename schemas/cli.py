@@ -13,13 +13,13 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
+from clikit.group import command_group
 from schemas.catalogue import Catalogue, load_catalogue
 from schemas.exceptions import CatalogueError
 
-app = typer.Typer(
+app = command_group(
     help="Inspect and check Pentameter's Avro event schemas (catalogue, fields, sensitivity "
     "marks, compatibility).",
-    no_args_is_help=True,
 )
 
 ROOT_OPTION = typer.Option(

@@ -7,13 +7,13 @@ import logging
 import typer
 from confluent_kafka.admin import AdminClient
 
+from clikit.group import command_group
 from consumers.analytics.app import PARTNER, create_app, worker_topics
 from consumers.runtime import build_runtime
 from infra.topics import TopicSpec, ensure_topics
 
-analytics_app = typer.Typer(
+analytics_app = command_group(
     help="The operation picture: live national figures and cross-force links for the coordination cell.",
-    no_args_is_help=True,
 )
 
 
