@@ -18,7 +18,7 @@ from rich.console import Console
 
 from clikit.group import command_group
 from consumers.governance_io import publish_catalogue
-from consumers.metrics import PartnerMetrics, RouterMetrics, configure_logging
+from consumers.metrics import METRICS_BIND_VARIABLE, PartnerMetrics, RouterMetrics, configure_logging
 from consumers.partner import PartnerConsumer, PartnerReader, PartnerRecord, partner_group
 from consumers.router import RouterStats
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
@@ -68,7 +68,12 @@ def run(
     metrics_port: int = typer.Option(
         0,
         envvar="PENTAMETER_METRICS_PORT",
-        help="Serve Prometheus metrics on 127.0.0.1:PORT/metrics (0: off).",
+        help="Serve Prometheus metrics on BIND:PORT/metrics (0: off).",
+    ),
+    metrics_bind: str = typer.Option(
+        "127.0.0.1",
+        envvar=METRICS_BIND_VARIABLE,
+        help="Address the metrics server listens on (0.0.0.0: every interface).",
     ),
     log_json: bool = typer.Option(
         False,
@@ -86,7 +91,7 @@ def run(
     runtime = build_runtime()
     metrics = RouterMetrics()
     if metrics_port:
-        metrics.serve(metrics_port)
+        metrics.serve(metrics_port, metrics_bind)
     created = prepare(runtime)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
