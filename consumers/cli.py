@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import signal
 import sys
@@ -17,6 +18,7 @@ from confluent_kafka.admin import AdminClient
 from rich.console import Console
 
 from clikit.group import command_group
+from clikit.output import print_json
 from consumers.governance_io import publish_catalogue
 from consumers.metrics import METRICS_BIND_VARIABLE, PartnerMetrics, RouterMetrics, configure_logging
 from consumers.partner import PartnerConsumer, PartnerReader, PartnerRecord, partner_group
@@ -52,7 +54,9 @@ def run(
     ),
     batch: int = typer.Option(2000, help="Commit after at most this many events..."),
     batch_ms: int = typer.Option(100, help="...or after this many milliseconds."),
-    idle_exit: float = typer.Option(0.0, help="Stop after this many idle seconds (0: run until Ctrl-C)."),
+    idle_exit: float = typer.Option(
+        0.0, help="Stop after this many seconds without an ingress record (0: never; run until Ctrl-C)."
+    ),
     max_events: int = typer.Option(0, help="Stop after this many events (0: no limit)."),
     stall_exit: float = typer.Option(
         180.0,
@@ -80,6 +84,9 @@ def run(
         "--log-json",
         envvar="PENTAMETER_LOG_JSON",
         help="Log one JSON object per line (event ids, never values).",
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="When it stops, print its totals as one JSON document on stdout."
     ),
 ) -> None:
     """Route events from every agency ingress topic to the partner topics, with an audit entry each.
@@ -110,7 +117,10 @@ def run(
         f"{len(runtime.partner_topics)} partners, {created} topic(s) created"
     )
     stats = router.run(stop, max_events=max_events or None, idle_timeout=idle_exit or None)
-    _print_stats(stats)
+    if as_json:
+        print_json(dataclasses.asdict(stats))
+    else:
+        _print_stats(stats)
 
 
 def _print_stats(stats: RouterStats) -> None:

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from clikit.output import JSON_OPTION, print_json
 from infra.connection import bootstrap_servers
 from producers import bench as bench_module
 from producers.adapters import Row, count_rows, is_csv
@@ -180,6 +181,7 @@ def generate_command(
         help="Launch day (YYYY-MM-DD); by default the operation ended two weeks ago, so its records "
         "are current (a record past its review date is shared with no one).",
     ),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Generate a wholly fictional operation in the shape of Pentameter 2 (launched 3 October 2007).
 
@@ -204,6 +206,11 @@ def generate_command(
     except ProducersError as exc:
         raise _fail(str(exc)) from exc
     counts = result.ground_truth["counts"]
+    if as_json:
+        print_json({"out": target, "files": sorted(result.lines), "ground_truth": target / GROUND_TRUTH,
+                    "counts": counts, "cross_force_links": len(result.ground_truth["cross_force_links"]),
+                    "bad_rows": len(result.ground_truth["bad_rows"])})  # fmt: skip
+        return
     table = Table(title=f"{scenario}, seed {seed}, scale {scale:g}")
     table.add_column("figure")
     table.add_column("Pentameter 2", justify="right")
@@ -264,7 +271,7 @@ def bench_publish_command(
     pin_cpu: int | None = typer.Option(
         None, "--pin-cpu", min=0, help="Pin the process (and librdkafka's threads) to this CPU."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Measure events/s for validate + sign + encode + produce of IntelligenceReports on one thread.
 

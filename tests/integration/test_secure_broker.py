@@ -22,7 +22,7 @@ from consumers.runtime import Runtime
 from infra.acls import Acl, AclPlan, apply_plan
 from infra.broker.local import LocalCluster
 from infra.connection import principal_config
-from pentameter.acls_cli import acls_app, agency_principal, creds_app, partner_principal
+from pentameter.acls_cli import EXIT_CHANGES_PENDING, acls_app, agency_principal, creds_app, partner_principal
 from tests.support.secure import granted_secure_cluster, produce_one, read_until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
@@ -166,7 +166,7 @@ def test_acls_plan_is_empty_after_apply_and_stray_grants_are_removed(secure: Sec
     admin = AdminClient(secure.config("operator"))
     apply_plan(admin, AclPlan(create=(stray,), delete=()), {})
     pending = runner.invoke(secure.app, ["acls", "plan", "--json"])
-    assert pending.exit_code == 2
+    assert pending.exit_code == EXIT_CHANGES_PENDING == 1
     assert json.loads(pending.stdout)["delete"] == [stray.describe()]
 
     assert runner.invoke(secure.app, ["acls", "apply"]).exit_code == 0
@@ -184,7 +184,7 @@ def test_a_prefixed_deployment_plans_only_its_own_grants(
     try:
         monkeypatch.setenv("PENTAMETER_TOPIC_PREFIX", "other.")
         planned = CliRunner().invoke(secure.app, ["acls", "plan", "--json"])
-        assert planned.exit_code == 2, planned.output
+        assert planned.exit_code == EXIT_CHANGES_PENDING, planned.output
         report = json.loads(planned.stdout)
         assert report["delete"] == [stray.describe()], "only its own stray grant, none of the unprefixed"
         assert report["create"] and all(" other." in line for line in report["create"])
