@@ -24,7 +24,7 @@ def closest(given: str, known: Iterable[str]) -> str | None:
     """The known name a person most likely meant (case and separators ignored), if any is close."""
     names = list(known)
     folded = {_fold(name): name for name in names}
-    match = difflib.get_close_matches(_fold(given), list(folded), n=1, cutoff=0.6)
+    match = difflib.get_close_matches(_fold(given), list(folded), n=1, cutoff=0.7)
     return folded[match[0]] if match else None
 
 

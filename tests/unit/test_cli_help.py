@@ -68,3 +68,29 @@ def test_version_prints_the_installed_version() -> None:
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.output.strip() == f"pentameter {version('pentameter')}"
+
+
+NO_REPORT = {
+    ("demo",): "checks itself against the ground truth; its output is the demo",
+    ("broker", "logs"): "prints the broker's own log",
+    ("partner", "consume"): "writes JSON Lines of records",
+    ("partner", "revoke"): "an irreversible action asked for by a person, confirmed with --confirm",
+    ("analytics", "run"): "a service; its figures are served as JSON on /api/*",
+    ("creds", "show"): "prints JSON client settings",
+    ("bench", "faults"): "prints its damage table (the fault suite)",
+    ("bench", "report"): "writes docs/benchmarks.md and docs/reliability.md",
+}
+"""Commands without --json, each with the reason."""
+
+
+def test_every_command_that_reports_offers_json() -> None:
+    leaves = [p for p in PATHS if p and not getattr(_command_at(p), "commands", None)]
+    without = {p for p in leaves if not any("--json" in param.opts for param in _command_at(p).params)}
+    assert without == set(NO_REPORT)
+
+
+def _command_at(path: tuple[str, ...]) -> Any:
+    command: Any = ROOT
+    for name in path:
+        command = command.commands[name]
+    return command
