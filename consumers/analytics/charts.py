@@ -102,8 +102,7 @@ def weekly_bars(metric: str, label: str, by_week: Mapping[str, Mapping[str, int]
         role="img",
         aria_label=f"{label} by week",
         viewBox=f"0 0 {WIDTH} {HEIGHT}",
-        width=WIDTH,
-        height=HEIGHT,
+        width="100%",  # as wide as its box, the height in proportion
     )
     caption = (
         f"<figcaption><b>{escape(label.capitalize())}</b> by week "

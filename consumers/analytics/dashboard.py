@@ -235,9 +235,10 @@ header p{margin:.2em 0 0;color:#c9d6e6;font-size:.9em}
 main{padding:0 1.5em 2em;max-width:1500px}
 h2{font-size:1.1em;margin:1.6em 0 .6em;color:#1f3b5a}
 .muted{color:var(--muted);font-weight:normal}
-#headline{display:grid;grid-template-columns:repeat(auto-fill,minmax(10.5em,1fr));gap:.5em;margin:0}
+#headline{display:grid;grid-template-columns:repeat(auto-fill,minmax(12.5em,1fr));gap:.5em;margin:0}
 .figure{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.45em .7em}
-.figure dt{font-size:.78em;color:var(--muted)}.figure dd{margin:0;font-size:1.45em;font-weight:600}
+.figure dt{font-size:.78em;color:var(--muted)}
+.figure dd{margin:0;font-size:1.4em;font-weight:600;white-space:nowrap}
 .pair{display:flex;flex-wrap:wrap;gap:1.2em;align-items:flex-start}.pair>.scroll{flex:1;min-width:40em}
 .panel{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.8em}
 table{border-collapse:collapse;font-size:.85em;background:#fff}
@@ -247,7 +248,7 @@ td{white-space:nowrap}thead th{background:#eef2f7;position:sticky;top:0;vertical
 td:first-child,td:nth-child(2),thead th:first-child,thead th:nth-child(2){text-align:left}
 tfoot th{border-top:2px solid var(--ink)}
 .scroll{max-height:40em;overflow:auto;border:1px solid var(--line);border-radius:6px}
-#trends{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:1em}
+#trends{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1em}
 .trend{margin:0;background:#fff;border:1px solid var(--line);border-radius:6px;padding:.5em}
 .trend figcaption{font-size:.9em;margin-bottom:.2em}
 svg text{font-size:11px;fill:var(--ink)}
