@@ -1,36 +1,89 @@
-"""Kafka I/O for the governance topic: publish the catalogue, and rebuild it on the partner side.
+"""Kafka I/O for the governance topics: publish the catalogue, and rebuild it on the partner side.
 
 The message format lives in :mod:`schemas.governance`; this module only moves those messages.
-The router publishes every event and projection schema when it starts, so a partner can decode
-anything on its topic with nothing but the governance topic (no repository, no registry server).
+The router publishes the event schemas to the shared governance topic, and each partner's
+projection schemas to that partner's own governance topic (``infra.topics.
+partner_governance_topic``), which only that partner may read: a partner can decode everything on
+its topic with nothing but its governance topic (no repository, no registry server), and learns
+nothing of what any other partner is sent. Projection messages left on the shared topic by an
+earlier version are withdrawn with tombstones.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from typing import Any
 
-from confluent_kafka import Producer
+from confluent_kafka import KafkaException, Producer
 
 from consumers.topic_reader import read_topic
-from infra.topics import GOVERNANCE_TOPIC
 from schemas.catalogue import Catalogue
-from schemas.governance import catalogue_from_messages, catalogue_messages
+from schemas.entry import SchemaEntry
+from schemas.governance import catalogue_from_messages, entry_message, parse_message
+
+
+class GovernancePublishError(RuntimeError):
+    """Governance messages the broker did not take: partners could not decode what follows."""
+
+
+def partner_of(entry: SchemaEntry) -> str | None:
+    """The partner a projection schema was derived for (None for event schemas)."""
+    partner = entry.schema.get("partner") if entry.kind == "projection" else None
+    return str(partner) if partner else None
 
 
 def publish_catalogue(
-    client_config: dict[str, Any], catalogue: Catalogue, topic: str = GOVERNANCE_TOPIC
+    client_config: dict[str, Any],
+    catalogue: Catalogue,
+    shared_topic: str,
+    partner_topics: Mapping[str, str],
 ) -> int:
-    """Produce one message per schema version (idempotent: compaction keeps one per key)."""
+    """Produce one message per schema version to the topic it belongs on (idempotent: compaction
+    keeps one per key); returns how many. A projection whose partner has no governance topic in
+    ``partner_topics`` is an error, never a fallback to the shared topic."""
     producer = Producer({**client_config, "acks": "all", "enable.idempotence": True})
-    messages = catalogue_messages(catalogue)
-    for key, value in messages:
+    sent = 0
+    for entry in catalogue:
+        partner = partner_of(entry)
+        if partner is None:
+            topic = shared_topic
+        elif partner in partner_topics:
+            topic = partner_topics[partner]
+        else:
+            raise GovernancePublishError(f"{entry.label} is for {partner}, which has no governance topic")
+        key, value = entry_message(entry)
         producer.produce(topic, key=key, value=value)
+        sent += 1
+    for key in _stale_projection_keys(client_config, shared_topic):
+        producer.produce(shared_topic, key=key, value=None)
     remaining = producer.flush(30)
     if remaining:
-        raise RuntimeError(f"{remaining} governance message(s) were not delivered to {topic}")
-    return len(messages)
+        raise GovernancePublishError(f"{remaining} governance message(s) were not delivered")
+    return sent
 
 
-def fetch_catalogue(client_config: dict[str, Any], topic: str = GOVERNANCE_TOPIC) -> Catalogue:
-    """The catalogue as the governance topic holds it now."""
+def _stale_projection_keys(
+    client_config: dict[str, Any], shared_topic: str, patience: float = 20.0
+) -> list[bytes]:
+    """Keys of projection schemas still live on the shared topic (published there before each
+    partner had its own governance topic). A topic created a moment ago may not have a leader
+    yet: it is asked again until ``patience`` runs out, then the last error is raised."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            live: dict[bytes, bytes | None] = {}
+            for record in read_topic(client_config, shared_topic):
+                if record.key is not None:
+                    live[record.key] = record.value
+            break
+        except (LookupError, KafkaException):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    return [k for k, v in live.items() if v is not None and parse_message(k, v).kind == "projection"]
+
+
+def fetch_catalogue(client_config: dict[str, Any], topic: str) -> Catalogue:
+    """The catalogue as a governance topic holds it now."""
     return catalogue_from_messages((r.key or b"", r.value) for r in read_topic(client_config, topic))

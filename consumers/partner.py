@@ -37,7 +37,7 @@ from confluent_kafka import (
 from consumers.partner_state import SeenEvents
 from schemas.catalogue import Catalogue
 from schemas.entry import SchemaEntry
-from schemas.exceptions import WireError
+from schemas.exceptions import UnknownFingerprint, WireError
 from schemas.provenance import KeyLookup, ProvenanceError, Verifier
 from schemas.wire import Codec
 
@@ -128,12 +128,25 @@ class PartnerReader:
         router_keys: KeyLookup,
         opener: FieldOpener | None,
         encrypted_paths: EncryptedPaths,
+        refresh: Callable[[], object] | None = None,
     ) -> None:
         self.partner = partner
         self._codec = Codec(catalogue)
         self._verifier = Verifier(router_keys)
         self._opener = opener
         self._encrypted_paths = encrypted_paths
+        self._refresh = refresh
+
+    def _decode(self, value: bytes) -> tuple[SchemaEntry, dict[str, Any]]:
+        """Decode, reading the governance topic again (``refresh``) once when the record names a
+        schema published after this reader started (an agreement changed while it ran)."""
+        try:
+            return self._codec.decode(value)
+        except UnknownFingerprint:
+            if self._refresh is None:
+                raise
+            self._refresh()
+            return self._codec.decode(value)
 
     def read(
         self,
@@ -151,7 +164,7 @@ class PartnerReader:
         except ProvenanceError as exc:
             return RejectedRecord(topic, partition, offset, f"provenance: {exc}")
         try:
-            entry, record = self._codec.decode(value)
+            entry, record = self._decode(value)
         except WireError as exc:
             return RejectedRecord(topic, partition, offset, f"decode: {exc}")
         opened: list[str] = []
@@ -374,6 +387,12 @@ class PartnerConsumer:
             count += 1
             yield item  # an exception the caller raises here leaves the item unacknowledged
             self.ack(item)
+
+    def __enter__(self) -> PartnerConsumer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Commit what was handled, then leave the group."""

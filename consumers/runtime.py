@@ -12,23 +12,30 @@ from typing import Any
 
 from consumers.admission import Admission
 from consumers.decisions import Decider
+from consumers.governance_io import publish_catalogue
 from consumers.metrics import RouterMetrics
 from consumers.revocation import RevocationStore
 from consumers.router import Router, RouterSettings
 from infra.connection import client_config
+from infra.keys import ROUTER_IDENTITY as ROUTER_IDENTITY  # the router signs as this identity
 from infra.keys import KeyStore
 from infra.settings import Settings, load_settings
 from infra.topic_plan import partner_retention_ms
-from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC, TopicSpec, shared_topics
+from infra.topics import (
+    AUDIT_TOPIC,
+    DEAD_LETTER_TOPIC,
+    GOVERNANCE_TOPIC,
+    TopicSpec,
+    governance_spec,
+    partner_governance_topic,
+    shared_topics,
+)
 from policies.crypto import X25519FieldEncryptor
 from policies.engine import PolicyEngine
 from policies.pseudonyms import PseudonymSecrets
 from schemas.catalogue import Catalogue, load_catalogue
 from schemas.provenance import Signer, Verifier
 from schemas.wire import Codec
-
-ROUTER_IDENTITY = "router"
-"""The router signs its partner records and audit seals as this identity in the key store."""
 
 
 @dataclass
@@ -54,6 +61,11 @@ class Runtime:
     def partner_topics(self) -> dict[str, str]:
         """Partner id -> its topic (as deployed), revoked partners included."""
         return {p: self.topic(t) for p, t in self.engine.registry.partner_topics().items()}
+
+    @property
+    def partner_governance_topics(self) -> dict[str, str]:
+        """Partner id -> the topic (as deployed) of its own projection schemas."""
+        return {p: self.topic(partner_governance_topic(p)) for p in self.engine.registry.partner_topics()}
 
     @property
     def revoked(self) -> frozenset[str]:
@@ -87,6 +99,13 @@ class Runtime:
             self.client, sorted(self.ingress_topics), self.decider(), signer, settings, metrics=metrics
         )
 
+    def publish_governance(self) -> int:
+        """Publish the catalogue to the governance topics: event schemas to the shared one, each
+        partner's projections to its own (``consumers.governance_io``); how many messages."""
+        return publish_catalogue(
+            self.client, self.catalogue, self.topic(GOVERNANCE_TOPIC), self.partner_governance_topics
+        )
+
     def topic_specs(self) -> list[TopicSpec]:
         """Every topic the pipeline needs: ingress per agency, one per partner, and the shared ones."""
         specs = [TopicSpec(topic) for topic in sorted(self.ingress_topics)]
@@ -95,6 +114,7 @@ class Runtime:
             TopicSpec(topic, config={"retention.ms": str(retention[p])} if p in retention else {})
             for p, topic in sorted(self.partner_topics.items(), key=lambda item: item[1])
         ]
+        specs += [governance_spec(t) for _, t in sorted(self.partner_governance_topics.items())]
         return specs + [replace(s, name=self.topic(s.name)) for s in shared_topics()]
 
 

@@ -58,6 +58,9 @@ def _reader(client_config: dict[str, Any], isolation: str = "read_committed") ->
 
 def _partitions(consumer: Consumer, topic: str, timeout: float) -> list[int]:
     metadata = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
+    denied = metadata is not None and metadata.error is not None
+    if denied and metadata.error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED:
+        raise PermissionError(f"this principal may not read topic {topic!r} (no ACL grants it)")
     if metadata is None or metadata.error is not None:
         raise LookupError(f"topic {topic!r} does not exist")
     return sorted(metadata.partitions)

@@ -6,6 +6,7 @@ marked retired, so events signed or encrypted before a rotation stay readable:
 
     keys/
       agencies/<agency>/<key-hash>.ed25519      private signing key (32 raw bytes)
+      agencies/<agency>/<key-hash>.pub          its public key (32 raw bytes): what verifiers read
       agencies/<agency>/current                 name of the key that signs now
       partners/<partner>/<key-hash>.x25519      private decryption key (32 raw bytes)
       partners/<partner>/current
@@ -15,8 +16,10 @@ The router signs with the identity ``router`` (``agencies/router/``). Revoking a
 its private keys here (crypto-shredding): what this store held can no longer be decrypted with it.
 A copy of a private key taken out of the store before (an export, a backup) is beyond that reach.
 
-Only this module touches key files; callers get key objects or lookups (``list_keys`` names keys
-without ever reading private material into its result).
+Verifying a signature reads only ``.pub`` files, so a partner's own store (``export_partner``:
+its private keys and the router's public keys, nothing else) verifies the router's records without
+any private key of the router's. Only this module touches key files; callers get key objects or
+lookups (``list_keys`` names keys without ever reading private material into its result).
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from schemas.provenance import key_id_for
 
 _OWNER = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+ROUTER_IDENTITY = "router"
+"""The identity the router signs with; a partner trusts its keys and nobody else's."""
 SIGNING = "signing"
 ENCRYPTION = "encryption"
 
@@ -74,6 +79,14 @@ def _write_secret(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+def _write_public(private_path: Path, raw_public: bytes) -> None:
+    """Write the public key beside its private key (``<hash>.pub``), readable by anyone."""
+    path = private_path.with_suffix(".pub")
+    tmp = path.with_suffix(".pub.tmp")
+    tmp.write_bytes(raw_public)
+    os.replace(tmp, path)
+
+
 def _short_hash(raw_public: bytes) -> str:
     return hashlib.sha256(raw_public).hexdigest()[:16]
 
@@ -102,13 +115,44 @@ class KeyStore:
         name = f"{_short_hash(key.public_key().public_bytes_raw())}.ed25519"
         directory = self._agency_dir(agency)
         _write_secret(directory / name, key.private_bytes_raw())
+        _write_public(directory / name, key.public_key().public_bytes_raw())
         _write_current(directory, name)
         return key
 
     def agency_public_keys(self, agency: str) -> Iterator[Ed25519PublicKey]:
-        """Every public key the agency has ever signed with (current and retired)."""
-        for path in sorted(self._agency_dir(agency).glob("*.ed25519")):
-            yield Ed25519PrivateKey.from_private_bytes(path.read_bytes()).public_key()
+        """Every public key the agency has ever signed with (current and retired), from the
+        ``.pub`` files (written for a key that has none yet: stores made before they existed)."""
+        directory = self._agency_dir(agency)
+        for private in directory.glob("*.ed25519"):
+            if not private.with_suffix(".pub").exists():
+                raw = (
+                    Ed25519PrivateKey.from_private_bytes(private.read_bytes()).public_key().public_bytes_raw()
+                )
+                _write_public(private, raw)
+        for path in sorted(directory.glob("*.pub")):
+            yield Ed25519PublicKey.from_public_bytes(path.read_bytes())
+
+    def export_partner(self, partner: str, destination: Path, trusted: Iterable[str]) -> KeyStore:
+        """A store at ``destination`` holding what ``partner``'s machine needs and nothing else: its
+        own decryption keys (current and retired) and the public signing keys of ``trusted``
+        identities (the router). Existing files there are replaced; returns the new store."""
+        self._refuse_revoked(partner)
+        self.partner_private_key(partner)  # a partner without a key yet gets one now
+        target = KeyStore(destination)
+        mine, theirs = self._partner_dir(partner), target._partner_dir(partner)
+        theirs.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for path in [*mine.glob("*.x25519"), mine / "current"]:
+            (theirs / path.name).unlink(missing_ok=True)
+            _write_secret(theirs / path.name, path.read_bytes())
+        for owner in trusted:
+            for public in self.agency_public_keys(owner):
+                raw = public.public_bytes_raw()
+                name = f"{_short_hash(raw)}.ed25519"
+                target_dir = target._agency_dir(owner)
+                target_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+                (target_dir / name).with_suffix(".pub").unlink(missing_ok=True)
+                _write_public(target_dir / name, raw)
+        return target
 
     def trusted_signing_keys(self, agencies: list[str]) -> dict[str, Ed25519PublicKey]:
         """Key id -> public key for the named agencies, for a provenance verifier."""

@@ -2,6 +2,8 @@
 
 Ingress and partner topics are named by the partner registry (``pentameter.ingress.<agency>``,
 ``pentameter.partner.<partner>``); the shared topics below are the same for every deployment.
+Each partner also has a governance topic of its own (``pentameter.governance.<partner>``) that
+holds only its projection schemas, so no partner learns which fields another partner is sent.
 """
 
 from __future__ import annotations
@@ -15,6 +17,17 @@ from confluent_kafka.admin import AdminClient, NewTopic
 AUDIT_TOPIC = "pentameter.audit"
 DEAD_LETTER_TOPIC = "pentameter.deadletter"
 GOVERNANCE_TOPIC = "pentameter.governance"
+"""Event schemas: the contract every agency publishes against."""
+
+
+def partner_governance_topic(partner: str) -> str:
+    """The compacted topic holding ``partner``'s projection schemas and nobody else's."""
+    return f"{GOVERNANCE_TOPIC}.{partner}"
+
+
+def governance_spec(name: str) -> TopicSpec:
+    """A governance topic: one partition (schemas in order), compacted (one message per version)."""
+    return TopicSpec(name, partitions=1, config={"cleanup.policy": "compact"})
 
 
 @dataclass(frozen=True)
@@ -32,7 +45,7 @@ def shared_topics() -> list[TopicSpec]:
     return [
         TopicSpec(AUDIT_TOPIC, partitions=3, config={"retention.ms": "-1", "retention.bytes": "-1"}),
         TopicSpec(DEAD_LETTER_TOPIC, partitions=1, config={"retention.ms": str(30 * 24 * 3600 * 1000)}),
-        TopicSpec(GOVERNANCE_TOPIC, partitions=1, config={"cleanup.policy": "compact"}),
+        governance_spec(GOVERNANCE_TOPIC),
     ]
 
 

@@ -9,10 +9,13 @@ transactional ids), so they live here, above ``infra``:
 - ``router`` may READ every ingress topic and its consumer group, WRITE every partner topic, the
   audit and the dead-letter topics, READ the audit topic (a worker taking over partitions rebuilds
   its window of routed events from it), WRITE and DESCRIBE its transactional ids (prefix
-  ``<group>-worker-``), and READ and WRITE the governance topic (it publishes the catalogue).
+  ``<group>-worker-``), READ and WRITE the governance topic and WRITE every partner's governance
+  topic (it publishes the catalogue: event schemas to the shared one, projections to each
+  partner's own).
 - ``partner-<id>`` may READ its own topic only, with its own consumer group
   (``<prefix>pentameter-partner-<id>`` or a group starting ``<prefix>pentameter-partner-<id>-``),
-  and READ the governance topic.
+  and READ its own governance topic (``pentameter.governance.<id>``: its projection schemas, so
+  it learns nothing of what another partner is sent). It is not granted the shared one.
 - the coordination cell's partner principal (``partner-ncc``) also runs the analytics worker:
   its group, internal topics and transactional ids (prefix ``<prefix>pentameter.analytics``) and
   WRITE on the links topic.
@@ -110,7 +113,7 @@ def desired_acls(runtime: Runtime) -> set[Acl]:
         who = partner_principal(partner)
         group = partner_group(partner, runtime.settings.topic_prefix)
         acls.update(_topic(who, topic, "READ", "DESCRIBE"))
-        acls.update(_topic(who, governance, "READ", "DESCRIBE"))
+        acls.update(_topic(who, runtime.partner_governance_topics[partner], "READ", "DESCRIBE"))
         acls.add(Acl(user(who), "GROUP", "LITERAL", group, "READ"))
         acls.add(Acl(user(who), "GROUP", "PREFIXED", f"{group}-", "READ"))
         if partner == ANALYTICS_PARTNER:
@@ -126,6 +129,8 @@ def desired_acls(runtime: Runtime) -> set[Acl]:
     for partner in runtime.revoked:  # the router no longer writes there (DESCRIBE stays: topics as code)
         acls.discard(Acl(user(router), "TOPIC", "LITERAL", runtime.partner_topics[partner], "WRITE"))
     acls.update(_topic(router, governance, "READ", "WRITE", "DESCRIBE"))
+    for schemas_topic in runtime.partner_governance_topics.values():
+        acls.update(_topic(router, schemas_topic, "WRITE", "DESCRIBE"))
     acls.add(Acl(user(router), "GROUP", "LITERAL", settings.group_id, "READ"))
     for op in ("WRITE", "DESCRIBE"):
         acls.add(Acl(user(router), "TRANSACTIONAL_ID", "PREFIXED", f"{settings.group_id}-worker-", op))

@@ -50,7 +50,6 @@ from rich.console import Console
 from rich.table import Table
 
 from consumers.decisions import Decider, Outcome, RecentLike, Source
-from consumers.governance_io import publish_catalogue
 from consumers.router import Router, RouterSettings, RouterStats
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
 from infra.connection import bootstrap_servers
@@ -147,7 +146,7 @@ def bench_runtime(bootstrap: str) -> Runtime:
     )
     runtime = build_runtime(settings)
     ensure_topics(AdminClient(runtime.client), runtime.topic_specs())
-    publish_catalogue(runtime.client, runtime.catalogue, runtime.topic(GOVERNANCE_TOPIC))
+    runtime.publish_governance()
     return runtime
 
 

@@ -14,8 +14,9 @@ from consumers.analytics.cli import analytics_app
 from consumers.audit_cli import audit_app
 from consumers.audit_export import export as audit_export
 from consumers.audit_export import verify_export_command
-from consumers.cli import partner_app, router_app
+from consumers.cli import router_app
 from consumers.dlq_cli import dlq_app
+from consumers.partner_cli import partner_app
 from infra.cli import broker_app
 from pentameter import demo
 from pentameter.acls_cli import acls_app, creds_app

@@ -22,6 +22,7 @@ import copy
 import json
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -38,10 +39,12 @@ from rich.table import Table
 
 from consumers.analytics.app import worker_topics
 from consumers.analytics.live import CellView, Check, OperationPicture
-from consumers.cli import partner_reader, prepare
+from consumers.cli import prepare
 from consumers.deadletter import read_rejection
 from consumers.ledger import verify_entries
-from consumers.partner import PartnerConsumer, PartnerRecord
+from consumers.partner import PartnerRecord
+from consumers.partner_client import PartnerClient
+from consumers.partner_kit import default_kit_dir, deployment_kit
 from consumers.router import RouterStats
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
 from consumers.topic_reader import read_topic
@@ -156,22 +159,18 @@ def _ingest_all(
     return published, rejected
 
 
-def _consume_partner(
-    runtime: Runtime, partner: str, topic: str, client: dict[str, Any]
-) -> tuple[int, int, int]:
-    """One partner's view: records read, fields decrypted, records refused by the partner SDK."""
+def _consume_partner(runtime: Runtime, partner: str, client: dict[str, Any]) -> tuple[int, int, int]:
+    """One partner's view, through its kit alone (its settings, its keys, the router's public
+    keys, its own governance topic): records read, fields decrypted, records the SDK refused."""
+    kit = deployment_kit(runtime.settings, partner, default_kit_dir(runtime.settings, partner), client)
     received = opened = refused = 0
-    reader = partner_reader(runtime, partner)
-    consumer = PartnerConsumer(client, topic, reader, topic_prefix=runtime.settings.topic_prefix)
-    try:
+    with PartnerClient(kit).consumer(group=f"{kit.group}-{uuid.uuid4().hex[:8]}") as consumer:
         for item in consumer.records(idle_timeout=3.0):
             if isinstance(item, PartnerRecord):
                 received += 1
                 opened += len(item.opened)
             else:
                 refused += 1
-    finally:
-        consumer.close()
     return received, opened, refused
 
 
@@ -186,8 +185,7 @@ def _consume_partners(
     partners = {p: t for p, t in runtime.partner_topics.items() if p not in runtime.revoked}
     with ThreadPoolExecutor(max_workers=len(partners)) as pool:
         futures = {
-            p: pool.submit(_consume_partner, runtime, p, t, identity(partner_principal(p)))
-            for p, t in partners.items()
+            p: pool.submit(_consume_partner, runtime, p, identity(partner_principal(p))) for p in partners
         }
         for partner, future in futures.items():
             received[partner], opened[partner], refused[partner] = future.result()

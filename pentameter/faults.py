@@ -57,7 +57,6 @@ from confluent_kafka.admin import AdminClient, OffsetSpec
 from rich.console import Console
 from rich.table import Table
 
-from consumers.governance_io import publish_catalogue
 from consumers.ledger import verify_entries
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
 from infra.broker.errors import PortInUse
@@ -65,7 +64,7 @@ from infra.broker.local import LocalCluster
 from infra.broker.probe import quiet_logger
 from infra.ports import free_port_range
 from infra.settings import PROJECT_ROOT, Settings, load_settings
-from infra.topics import AUDIT_TOPIC, GOVERNANCE_TOPIC, ensure_topics
+from infra.topics import AUDIT_TOPIC, ensure_topics
 from pentameter.faults_check import (
     PartnerCopy,
     Published,
@@ -487,7 +486,7 @@ class FaultLab:
         settings = replace(self.settings, topic_prefix=prefix, bootstrap_servers=self.bootstrap)
         runtime = build_runtime(settings)
         ensure_topics(_admin(self.bootstrap), runtime.topic_specs())
-        publish_catalogue(runtime.client, runtime.catalogue, runtime.topic(GOVERNANCE_TOPIC))
+        runtime.publish_governance()
         runtime.keys.signing_key(ROUTER_IDENTITY)  # made here, not raced by the router process
         workload = _workload(runtime, events, uuid.uuid4().hex[:6])
         env = {

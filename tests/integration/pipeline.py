@@ -11,11 +11,10 @@ from typing import Any
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
 
-from consumers.governance_io import publish_catalogue
 from consumers.runtime import Runtime, build_runtime
 from consumers.topic_reader import read_topic
 from infra.settings import load_settings
-from infra.topics import GOVERNANCE_TOPIC, ensure_topics
+from infra.topics import ensure_topics
 from producers.agencies import ingress_topic
 from producers.publisher import AgencyPublisher
 from schemas.samples import sample
@@ -30,7 +29,7 @@ def isolated_runtime(bootstrap: str) -> Runtime:
     settings = replace(load_settings(), topic_prefix=f"t{uuid.uuid4().hex[:8]}.", bootstrap_servers=bootstrap)
     runtime = build_runtime(settings)
     ensure_topics(AdminClient(runtime.client), runtime.topic_specs())
-    publish_catalogue(runtime.client, runtime.catalogue, runtime.topic(GOVERNANCE_TOPIC))
+    runtime.publish_governance()
     return runtime
 
 
@@ -65,6 +64,13 @@ def publish(runtime: Runtime, events: list[dict[str, Any]], agency: str = AGENCY
     ) as pub:
         for event in events:
             pub.publish(event)
+
+
+def route_to_partners(runtime: Runtime, events: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Publish ``events``, route them until the router idles; what each partner must now hold."""
+    publish(runtime, events)
+    runtime.router(runtime.router_settings()).run(idle_timeout=4.0)
+    return expected_deliveries(runtime, events)
 
 
 def produce_raw(runtime: Runtime, topic: str, value: bytes, headers: list[tuple[str, bytes]] | None) -> None:

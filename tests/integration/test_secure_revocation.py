@@ -36,6 +36,7 @@ from pentameter.acls_cli import agency_principal, partner_principal
 from pentameter.cli import app
 from producers.agencies import ingress_topic
 from producers.publisher import AgencyPublisher
+from schemas.governance import parse_message
 from schemas.provenance import Signer
 from schemas.samples import sample
 from schemas.validation import validate
@@ -325,7 +326,16 @@ def test_revoked_partner_loses_access_keys_and_deliveries_on_the_ledger(secure: 
 
 
 def test_every_component_reads_the_governance_topic_under_its_own_grants(secure: Secure) -> None:
-    """The whole-topic reader needs a consumer group: each principal has its own reader groups."""
-    topic = secure.runtime.topic(GOVERNANCE_TOPIC)
-    for principal in (agency_principal(AGENCY), partner_principal("ncc"), "router"):
-        assert list(read_topic(secure.config(principal), topic)), principal
+    """The whole-topic reader needs a consumer group: each principal has its own reader groups.
+    A partner reads its own projection schemas and is refused another partner's and the shared
+    topic's, so it cannot learn which fields any other partner is sent."""
+    shared = secure.runtime.topic(GOVERNANCE_TOPIC)
+    for principal in (agency_principal(AGENCY), "router"):
+        assert list(read_topic(secure.config(principal), shared)), principal
+    own = secure.runtime.partner_governance_topics
+    ncc = secure.config(partner_principal("ncc"))
+    schemas = [parse_message(r.key or b"", r.value or b"") for r in read_topic(ncc, own["ncc"])]
+    assert schemas and {s.schema.get("partner") for s in schemas} == {"ncc"}
+    for refused in (own[PARTNER], own["ngo.poppy"], shared):
+        with pytest.raises(PermissionError, match="may not read"):
+            list(read_topic(ncc, refused))

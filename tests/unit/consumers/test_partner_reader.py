@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from consumers.cli import encrypted_paths
 from consumers.partner import PartnerReader, PartnerRecord, RejectedRecord
+from consumers.partner_client import encrypted_paths
 from policies import InMemoryKeyRing, PolicyEngine, PseudonymSecrets
 from producers.generator import generate
 from schemas.catalogue import Catalogue, load_catalogue
