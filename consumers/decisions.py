@@ -152,8 +152,8 @@ class Decider:
                 "agreement": d.agreement_id,
                 "version": _version(d.agreement_version),
                 "schema": entry.label,
-                "fields": list(d.released),
-                "withheld": [list(w) for w in d.withheld],
+                "fields": d.released,  # tuples: the ledger's encoder writes them as arrays
+                "withheld": d.withheld,
             }
             if d.scrubbed:
                 decision["scrubbed"] = {path: dict(kinds) for path, kinds in d.scrubbed.items()}

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -40,13 +41,26 @@ SEAL_DOMAIN = b"pentameter/audit-seal/v1"
 
 
 def canonical(entry: Mapping[str, Any]) -> bytes:
-    """Canonical JSON bytes of an entry without its hash: sorted keys, no spaces."""
+    """Canonical JSON bytes of an entry without its hash: sorted keys, no spaces, UTF-8.
+
+    orjson writes the bytes ``json.dumps(sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)`` writes for every value an entry holds (strings, integers, booleans,
+    null, lists, objects; a unit test holds them to it) at a tenth of the cost; only floats
+    are spelled differently (``1e16`` against ``1e+16``), which ``legacy_hash`` covers."""
     body = {k: v for k, v in entry.items() if k != "hash"}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
 
 
 def entry_hash(entry: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical(entry)).hexdigest()
+
+
+def legacy_hash(entry: Mapping[str, Any]) -> str:
+    """The hash as entries written with the standard library's encoder have it (kept so a ledger
+    holding a float written before orjson still verifies)."""
+    body = {k: v for k, v in entry.items() if k != "hash"}
+    encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def _seal_message(chain: str, seq: int, prev: str) -> bytes:
@@ -87,9 +101,10 @@ class ChainWriter:
             "kind": kind,
         }
         entry.update(body)
-        entry["hash"] = digest = entry_hash(entry)
+        encoded = canonical(entry)  # once: hashed, then written with the hash as its last key
+        digest = hashlib.sha256(encoded).hexdigest()
         self.head = ChainHead(self.head.seq + 1, digest)
-        return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        return b'%s,"hash":"%s"}' % (encoded[:-1], digest.encode())
 
     def seal(
         self, signer: Ed25519PrivateKey, key_id: str, at_ms: int, batch: Mapping[str, Any] | None = None
@@ -156,7 +171,7 @@ def verify_entries(
             report.problems.append(Problem("?", None, offset, f"unreadable entry ({exc})"))
             continue
         state = chains.setdefault(chain, _ChainState())
-        if entry_hash(entry) != digest:
+        if entry_hash(entry) != digest and legacy_hash(entry) != digest:
             report.problems.append(Problem(chain, seq, offset, "entry altered: its hash does not match"))
         if seq != state.expected_seq:
             what = (

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from hypothesis import given
+from hypothesis import strategies as st
 
-from consumers.ledger import ChainHead, ChainWriter, entry_hash, verify_entries
+from consumers.ledger import GENESIS, ChainHead, ChainWriter, canonical, entry_hash, verify_entries
 
 ROUTER = Ed25519PrivateKey.generate()
 KEY_ID = "router:test"
@@ -103,3 +106,35 @@ def test_a_seal_names_the_transaction_and_batch_it_closes_and_still_verifies() -
     assert _verify([values[0], json.dumps(altered).encode()]) == [
         "chain ingress.a/0 seq 1 (offset 1): entry altered: its hash does not match"
     ]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(st.dictionaries(st.text(max_size=12), JSON_VALUES, max_size=6))
+def test_the_fast_canonical_form_is_the_standard_librarys_byte_for_byte(body: dict[str, object]) -> None:
+    reference = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert canonical(body) == reference
+
+
+def test_an_entry_is_written_once_with_its_hash_and_reads_back_whole() -> None:
+    writer = ChainWriter("ingress.a/0")
+    value = writer.append("decision", {"event_id": "é\n\u2028", "fields": ["a", "b"], "n": 2**40})
+    entry = json.loads(value)
+    assert entry["hash"] == entry_hash(entry) == writer.head.prev
+    assert set(entry) == {"chain", "seq", "prev", "kind", "event_id", "fields", "n", "hash"}
+
+
+def test_an_entry_hashed_by_the_standard_librarys_encoder_still_verifies() -> None:
+    """A float is the one value orjson spells differently; a ledger written before it verifies."""
+    entry = {"chain": "ingress.a/0", "seq": 0, "prev": GENESIS, "kind": "decision", "ratio": 1e16}
+    legacy = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    entry["hash"] = hashlib.sha256(legacy).hexdigest()
+    assert entry_hash(entry) != entry["hash"], "the spelling differs, so the fallback is what verifies"
+    seal = ChainWriter("ingress.a/0", ChainHead(1, entry["hash"])).seal(ROUTER, KEY_ID, 1)
+    report = verify_entries(enumerate([json.dumps(entry).encode(), seal]), _trusted)
+    assert report.ok, [str(p) for p in report.problems]
