@@ -2,8 +2,9 @@
 
 :func:`command_group` is ``typer.Typer`` with :class:`CommandGroup` as its group class. When a
 command runs (``pentameter ...`` or a test's ``CliRunner``), the group first walks the whole tree
-below it: conventional metavars (:mod:`clikit.metavars`) and reflowed help
-(:mod:`clikit.helptext`), so no command can forget either.
+below it: the connection options on every command that connects (:mod:`clikit.connection`),
+conventional metavars (:mod:`clikit.metavars`) and reflowed help (:mod:`clikit.helptext`), so no
+command can forget any of them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import typer
 from typer import _click
 from typer.core import TyperGroup
 
+from clikit.connection import connect_options, flags_kept_to_this_command
 from clikit.helptext import reflow
 from clikit.metavars import conventional
 
@@ -37,9 +39,11 @@ class CommandGroup(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
+        connect_options(self)
         conventional(self)
         _tidy(self)
-        return super().main(args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra)
+        with flags_kept_to_this_command():
+            return super().main(args, prog_name, complete_var, standalone_mode, windows_expand_args, **extra)
 
 
 def command_group(help: str, **options: Any) -> typer.Typer:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.keys import ROUTER_IDENTITY, KeyStore
+from infra.properties import PropertiesError, read_properties, write_properties
 from infra.settings import Settings
 from infra.topics import partner_governance_topic
 from policies.registry import load_registry
@@ -76,35 +77,18 @@ class PartnerKit:
             str(manifest["topic"]),
             str(manifest["governance_topic"]),
             str(manifest["group"]),
-            read_properties(directory / CLIENT_PROPERTIES),
+            _client_properties(directory / CLIENT_PROPERTIES),
         )
 
 
-def read_properties(path: Path) -> dict[str, str]:
-    """``key=value`` lines (``#`` comments and blank lines ignored), as Kafka's tools write them."""
-    if not path.is_file():
-        raise KitError(f"{path}: no such file")
-    settings: dict[str, str] = {}
-    for number, raw in enumerate(path.read_text().splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith(("#", "!")):
-            continue
-        key, sep, value = line.partition("=")
-        if not sep or not key.strip():
-            raise KitError(f"{path}:{number}: expected key=value, got {line[:40]!r}")
-        settings[key.strip()] = value.strip()
+def _client_properties(path: Path) -> dict[str, str]:
+    try:
+        settings = read_properties(path)
+    except PropertiesError as exc:
+        raise KitError(str(exc)) from None
     if "bootstrap.servers" not in settings:
         raise KitError(f"{path}: no bootstrap.servers")
     return settings
-
-
-def write_properties(path: Path, settings: Mapping[str, Any], header: str) -> None:
-    """Write ``settings`` as ``key=value`` lines, readable by the owner only (they hold secrets)."""
-    lines = [f"# {header}", *(f"{k}={v}" for k, v in sorted(settings.items()))]
-    path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write("\n".join(lines) + "\n")
 
 
 def write_kit(

@@ -14,6 +14,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 
 from infra.broker.local import LocalCluster
+from infra.properties import read_properties
 from infra.settings import Settings, load_settings
 
 
@@ -46,13 +47,22 @@ def client_config(settings: Settings | None = None, **overrides: Any) -> dict[st
 
     With ``PENTAMETER_PRINCIPAL`` set, the client authenticates to the secure cluster as that
     principal (see ``principal_config``), by mutual TLS when ``PENTAMETER_AUTH=tls``; otherwise it
-    connects without authentication.
+    connects without authentication. The properties of ``PENTAMETER_COMMAND_CONFIG``
+    (``--command-config``) are added on top, as Kafka's tools add theirs. The cluster is
+    ``KAFKA_BOOTSTRAP_SERVERS`` (``--bootstrap-server``), else the file's ``bootstrap.servers``,
+    else the local broker.
     """
     settings = settings or load_settings()
+    given = read_properties(settings.command_config) if settings.command_config else {}
     if settings.principal:
         config = principal_config(settings.principal, settings, tls=settings.auth == "tls")
+    elif "bootstrap.servers" in given and not settings.bootstrap_servers:
+        config = {}  # the properties file names the cluster
     else:
         config = {"bootstrap.servers": bootstrap_servers(settings)}
+    config.update(given)
+    if settings.bootstrap_servers:
+        config["bootstrap.servers"] = settings.bootstrap_servers
     config.update({k.replace("_", "."): v for k, v in overrides.items()})
     return config
 

@@ -1,7 +1,10 @@
 """Settings read from the environment, declared once with their defaults and meaning.
 
-Every knob an operator may turn is listed here so `pentameter --help` and the README can point to
-one place. Values come from environment variables; nothing is read from hidden files.
+Every knob an operator may turn is in :data:`VARIABLES` (name, default, meaning): `pentameter
+config show` prints it with each value in force and where it came from, and the README's
+configuration table is checked against it. Values come from command-line flags (which set the
+variable for their command: ``--bootstrap-server``, ``--command-config``), then environment
+variables, then the defaults; nothing is read from hidden files.
 """
 
 from __future__ import annotations
@@ -12,6 +15,92 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 AUTH_METHODS = ("scram", "tls")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One setting: its environment variable, its default as a person reads it, what it does."""
+
+    name: str
+    default: str
+    meaning: str
+
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable(
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "unset",
+        "use this cluster instead of the local broker (demo, tests, every client); "
+        "`--bootstrap-server` on a command",
+    ),
+    Variable(
+        "PENTAMETER_COMMAND_CONFIG",
+        "unset",
+        "librdkafka client properties (`key=value` lines, as kcat -F and Kafka's tools take) added to "
+        "every client's settings; `--command-config` on a command",
+    ),
+    Variable(
+        "PENTAMETER_TOPIC_PREFIX",
+        "empty",
+        "prepended to every topic, group and transactional id: several environments share one cluster",
+    ),
+    Variable("PENTAMETER_HOME", "`.pentameter/`", "state: jar cache, broker data and logs, key store"),
+    Variable(
+        "PENTAMETER_KAFKA_CACHE",
+        "`$PENTAMETER_HOME/kafka`",
+        "where the Kafka jars are kept (share one across clones)",
+    ),
+    Variable(
+        "PENTAMETER_BROKER_PORT",
+        "`9092`",
+        "first port of the local broker; node *i* uses `port+2i` (clients) and `port+2i+1` (controller)",
+    ),
+    Variable("PENTAMETER_BROKER_HEAP", "`768m`", "Java heap per local node"),
+    Variable("PENTAMETER_SECURE_BROKER_PORT", "`9192`", "first port of the secure local cluster"),
+    Variable(
+        "PENTAMETER_PRINCIPAL",
+        "unset",
+        "connect every client to the secure cluster as this principal (`agency-<id>`, `partner-<id>`, "
+        "`router`, `operator`)",
+    ),
+    Variable(
+        "PENTAMETER_AUTH",
+        "`scram`",
+        "how that principal authenticates: `scram` (SASL SCRAM-SHA-512) or `tls` (its client certificate)",
+    ),
+    Variable("PENTAMETER_METRICS_PORT", "off", "Prometheus port of a router or partner consumer"),
+    Variable(
+        "PENTAMETER_METRICS_BIND",
+        "`127.0.0.1`",
+        "address the Prometheus endpoints listen on (`0.0.0.0`: every interface)",
+    ),
+    Variable("PENTAMETER_WEB_BIND", "`127.0.0.1`", "address the analytics dashboard listens on"),
+    Variable("PENTAMETER_LOG_JSON", "off", "JSON log lines (event ids and reasons, never field values)"),
+    Variable(
+        "PENTAMETER_PARTNER_KIT",
+        "unset",
+        'the kit `partner consume` reads with (see "A partner\'s front door")',
+    ),
+    Variable(
+        "PENTAMETER_PSEUDONYM_SECRET",
+        "unset",
+        "hex pseudonym secret for a program that builds its own engine (`PseudonymSecrets.from_env`); "
+        "the router reads its own from the key store",
+    ),
+    Variable("JAVA_HOME", "from `PATH`", "the Java 17+ used to run Kafka"),
+    Variable("MVN", "`mvn` from `PATH`", "the Maven used to fetch the Kafka jars from Maven Central"),
+)
+
+
+def configuration_table() -> list[str]:
+    """The README's configuration table, rendered from :data:`VARIABLES`."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    return rows + [f"| `{v.name}` | {v.default} | {v.meaning} |" for v in VARIABLES]
+
+
+def in_force() -> list[tuple[Variable, str | None]]:
+    """Each variable with its value in this environment (None: unset, so its default holds)."""
+    return [(v, os.environ.get(v.name) or None) for v in VARIABLES]
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -73,6 +162,9 @@ class Settings:
     topic_prefix: str = field(default_factory=lambda: os.environ.get("PENTAMETER_TOPIC_PREFIX", ""))
     kafka_cache_override: Path | None = field(
         default_factory=lambda: _env_optional_path("PENTAMETER_KAFKA_CACHE")
+    )
+    command_config: Path | None = field(
+        default_factory=lambda: _env_optional_path("PENTAMETER_COMMAND_CONFIG")
     )
 
     def __post_init__(self) -> None:

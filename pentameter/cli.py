@@ -9,6 +9,7 @@ from importlib.metadata import version as installed_version
 
 import typer
 
+from clikit.connection import offline
 from clikit.group import CommandGroup, command_group
 from consumers.analytics.cli import analytics_app
 from consumers.audit_cli import audit_app
@@ -18,6 +19,7 @@ from consumers.cli import router_app
 from consumers.dlq_cli import dlq_app
 from consumers.partner_cli import partner_app
 from infra.cli import broker_app
+from infra.config_cli import config_app
 from pentameter import demo
 from pentameter.acls_cli import acls_app, creds_app
 from pentameter.bench_report import report_command
@@ -65,6 +67,7 @@ def root(
 
 
 app.add_typer(broker_app, name="broker")
+app.add_typer(config_app, name="config")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(policy_app, name="policy")
 app.add_typer(router_app, name="router")
@@ -90,6 +93,19 @@ bench_app.command(name="faults")(bench_faults)
 bench_app.command(name="soak")(soak_command)
 bench_app.command(name="scale")(scale_command)
 bench_app.command(name="report")(report_command)
+
+
+offline(
+    ("schemas",),
+    ("policy",),
+    ("keys",),
+    ("broker",),
+    ("config",),
+    ("generate",),
+    ("bench", "policy"),
+    ("audit", "verify-export"),
+)
+"""Commands that never connect to Kafka: they take no --bootstrap-server / --command-config."""
 
 
 def main() -> None:
