@@ -5,22 +5,21 @@ The router publishes the event schemas to the shared governance topic, and each 
 projection schemas to that partner's own governance topic (``infra.topics.
 partner_governance_topic``), which only that partner may read: a partner can decode everything on
 its topic with nothing but its governance topic (no repository, no registry server), and learns
-nothing of what any other partner is sent. Projection messages left on the shared topic by an
-earlier version are withdrawn with tombstones.
+nothing of what any other partner is sent. A projection an earlier version published on the shared
+topic is withdrawn there with a tombstone of its key (no partner may read that topic any more).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import Producer
 
 from consumers.topic_reader import read_topic
 from schemas.catalogue import Catalogue
 from schemas.entry import SchemaEntry
-from schemas.governance import catalogue_from_messages, entry_message, parse_message
+from schemas.governance import catalogue_from_messages, entry_message
 
 
 class GovernancePublishError(RuntimeError):
@@ -54,34 +53,13 @@ def publish_catalogue(
             raise GovernancePublishError(f"{entry.label} is for {partner}, which has no governance topic")
         key, value = entry_message(entry)
         producer.produce(topic, key=key, value=value)
+        if topic != shared_topic:  # withdrawn where an earlier version published it, unread
+            producer.produce(shared_topic, key=key, value=None)
         sent += 1
-    for key in _stale_projection_keys(client_config, shared_topic):
-        producer.produce(shared_topic, key=key, value=None)
     remaining = producer.flush(30)
     if remaining:
         raise GovernancePublishError(f"{remaining} governance message(s) were not delivered")
     return sent
-
-
-def _stale_projection_keys(
-    client_config: dict[str, Any], shared_topic: str, patience: float = 20.0
-) -> list[bytes]:
-    """Keys of projection schemas still live on the shared topic (published there before each
-    partner had its own governance topic). A topic created a moment ago may not have a leader
-    yet: it is asked again until ``patience`` runs out, then the last error is raised."""
-    deadline = time.monotonic() + patience
-    while True:
-        try:
-            live: dict[bytes, bytes | None] = {}
-            for record in read_topic(client_config, shared_topic):
-                if record.key is not None:
-                    live[record.key] = record.value
-            break
-        except (LookupError, KafkaException):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-    return [k for k, v in live.items() if v is not None and parse_message(k, v).kind == "projection"]
 
 
 def fetch_catalogue(client_config: dict[str, Any], topic: str) -> Catalogue:

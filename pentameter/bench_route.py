@@ -93,6 +93,7 @@ class Phase:
     records_out: int
     seconds: float
     transactions: int
+    cpu_seconds: float = 0.0  # this process's CPU (every thread, librdkafka's too) over ``seconds``
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -100,6 +101,7 @@ class Phase:
             "records_out": self.records_out,
             "seconds": round(self.seconds, 4),
             "transactions": self.transactions,
+            "cpu_us_per_event": round(self.cpu_seconds / self.events * 1e6, 1) if self.events else 0.0,
             "events_per_second": round(self.events / self.seconds, 1) if self.seconds > 0 else 0.0,
             "records_per_second": round(self.records_out / self.seconds, 1) if self.seconds > 0 else 0.0,
         }
@@ -271,6 +273,7 @@ def pass_through(
     consumed = produced = transactions = turn = 0
     owed = 0.0
     first: float | None = None
+    first_cpu = last_cpu = 0.0
     last_commit = last_input = time.perf_counter()
     try:
         while consumed < events:
@@ -282,7 +285,7 @@ def pass_through(
                 continue
             last_input = time.perf_counter()
             if first is None:
-                first = last_input
+                first, first_cpu = last_input, time.process_time()
             producer.begin_transaction()
             positions: dict[tuple[str, int], int] = {}
             for message in batch:
@@ -300,11 +303,11 @@ def pass_through(
             producer.commit_transaction(60)
             transactions += 1
             consumed += len(batch)
-            last_commit = time.perf_counter()
+            last_commit, last_cpu = time.perf_counter(), time.process_time()
     finally:
         consumer.close()
         producer.flush(10)
-    return Phase(consumed, produced, last_commit - (first or last_commit), transactions)
+    return Phase(consumed, produced, last_commit - (first or last_commit), transactions, last_cpu - first_cpu)
 
 
 # -- (b) the router ------------------------------------------------------------------------------
@@ -316,6 +319,7 @@ class _Clocked:
     def __init__(self, decider: Decider) -> None:
         self._decider = decider
         self.first: float | None = None
+        self.first_cpu = 0.0
 
     def decide(
         self,
@@ -327,18 +331,19 @@ class _Clocked:
         recent: RecentLike | None = None,
     ) -> Outcome:
         if self.first is None:
-            self.first = time.perf_counter()
+            self.first, self.first_cpu = time.perf_counter(), time.process_time()
         return self._decider.decide(source, key, value, headers, now_ms, recent)
 
 
 def make_router(
     runtime: Runtime, settings: RouterSettings, decider: Decider | _Clocked | None = None
-) -> tuple[Router, list[float]]:
-    """A router built exactly as Runtime.router builds it, and the times of its commits."""
-    commits: list[float] = []
+) -> tuple[Router, list[tuple[float, float]]]:
+    """A router built exactly as Runtime.router builds it, and the times (wall, process CPU) of its
+    commits."""
+    commits: list[tuple[float, float]] = []
 
     def committed(stats: RouterStats) -> None:
-        commits.append(time.perf_counter())
+        commits.append((time.perf_counter(), time.process_time()))
 
     signer = Signer(ROUTER_IDENTITY, runtime.keys.signing_key(ROUTER_IDENTITY))
     router = Router(
@@ -358,8 +363,9 @@ def route(runtime: Runtime, settings: RouterSettings, events: int) -> tuple[Phas
     router, commits = make_router(runtime, settings, clocked)
     stats = router.run(max_events=events, idle_timeout=IDLE_TIMEOUT)
     first = clocked.first or 0.0
-    seconds = commits[-1] - first if commits else 0.0
-    return Phase(stats.consumed, stats.delivered, seconds, stats.transactions), stats
+    seconds = commits[-1][0] - first if commits else 0.0
+    cpu = commits[-1][1] - clocked.first_cpu if commits else 0.0
+    return Phase(stats.consumed, stats.delivered, seconds, stats.transactions, cpu), stats
 
 
 # -- (c) latency ---------------------------------------------------------------------------------
@@ -638,6 +644,11 @@ def _rows(result: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
     yield "events", f"{raw['events']:,}", f"{routed['events']:,}"
     yield "records out", f"{raw['records_out']:,}", f"{routed['records_out']:,}"
     yield "transactions", f"{raw['transactions']:,}", f"{routed['transactions']:,}"
+    yield (
+        "CPU per event (this process)",
+        f"{raw['cpu_us_per_event']:,.0f} µs",
+        f"{routed['cpu_us_per_event']:,.0f} µs",
+    )
     yield "router / pass-through", "", f"{result['router_vs_pass_through']:.1%}"
     yield "fan-out", "", f"{result['fan_out']:.2f}"
     yield "lost / dead letters", "", f"{routed['lost']} / {routed['dead_letters']}"
