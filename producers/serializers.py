@@ -35,6 +35,9 @@ from schemas.exceptions import RecordInvalid
 from schemas.provenance import Headers, Signer
 from schemas.wire import Codec
 
+ProducerHeaders = list[tuple[str, str | bytes | None]]
+"""Headers as ``Producer.produce`` takes them."""
+
 
 @dataclass(frozen=True, slots=True)
 class Encoded:
@@ -104,7 +107,8 @@ class ProvenanceSigner:
 
     def __call__(
         self, value: bytes, ctx: SerializationContext | None = None, *, key: bytes | None = None
-    ) -> Headers:
+    ) -> ProducerHeaders:
         if not isinstance(value, bytes | bytearray):
             raise TypeError(f"sign the serialized value (bytes), not a {type(value).__name__}")
-        return self.signer.seal([(key, bytes(value))])[0]
+        headers: Headers = self.signer.seal([(key, bytes(value))])[0]
+        return [(name, raw) for name, raw in headers]
