@@ -34,7 +34,6 @@ deployments do not remove each other's grants; the deployment without a prefix o
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -51,6 +50,7 @@ from consumers.runtime import Runtime, build_runtime
 from consumers.topic_reader import reader_group_prefix
 from infra.acls import Acl, AclPlan, actual_acls, apply_plan, diff, existing_scram_users, user
 from infra.broker.local import LocalCluster
+from infra.client_formats import ClientFormat, render, with_isolation
 from infra.connection import principal_config
 from infra.credentials import CredentialError
 from infra.security import OPERATOR_PRINCIPAL, SUPER_USERS
@@ -267,9 +267,18 @@ def show(
             "certificate (subject CN=PRINCIPAL, issued by the cluster CA on first use), key and CA."
         ),
     ),
+    form: ClientFormat = typer.Option(
+        ClientFormat.LIBRDKAFKA,
+        "--format",
+        help=(
+            "librdkafka: JSON for confluent-kafka and other librdkafka clients; java: a Java client "
+            "properties file (SCRAM as sasl.jaas.config, TLS as inline PEM); kcat: lines for kcat -F."
+        ),
+    ),
 ) -> None:
-    """Print the client settings (with the password, or with --tls the certificate paths) to
-    connect as PRINCIPAL, as JSON. Same ACLs either way (``PENTAMETER_AUTH=tls`` picks TLS)."""
+    """Print the client settings (with the password, or with --tls the certificate) to connect as
+    PRINCIPAL, in the format its client reads; a principal that reads gets
+    isolation.level=read_committed. Same ACLs either way (``PENTAMETER_AUTH=tls`` picks TLS)."""
     settings = load_settings()
     store = LocalCluster(settings, secure=True).credentials
     try:
@@ -289,4 +298,4 @@ def show(
     except CredentialError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(code=2) from exc
-    typer.echo(json.dumps(config, indent=2))
+    typer.echo(render(with_isolation(principal, config), form), nl=False)

@@ -39,18 +39,15 @@ from typing import Any, cast
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from infra.connection import bootstrap_servers as default_bootstrap_servers
-from infra.keys import KeyStore
-from infra.settings import load_settings
 from producers.agencies import agency as lookup_agency
 from producers.agencies import deployed_ingress_topic
 from producers.batching import ProvenanceBatch, Sealed
 from producers.checks import check_event
 from producers.exceptions import DeliveryFailed, PublisherClosed, Undelivered
-from schemas.catalogue import Catalogue, default_catalogue
-from schemas.exceptions import RecordInvalid
+from producers.serializers import EventSerializer, agency_signer
+from schemas.catalogue import Catalogue
 from schemas.provenance import Signer
 from schemas.validation import Issue
-from schemas.wire import Codec
 
 DEFAULT_BATCH_SIZE = 500
 DEFAULT_LINGER_MS = 5.0
@@ -132,12 +129,12 @@ class AgencyPublisher:
         self.agency = agency
         self.topic = topic or deployed_ingress_topic(agency)
         if signer is None:
-            signer = Signer(agency, KeyStore(load_settings().home / "keys").signing_key(agency))
+            signer = agency_signer(agency)
         elif signer.agency != agency:
             raise ValueError(f"signer is for {signer.agency!r}, not {agency!r}")
         self.signer = signer
-        self._catalogue = catalogue if catalogue is not None else default_catalogue()
-        self._codec = Codec(self._catalogue)
+        self._serializer = EventSerializer(agency, catalogue)
+        self._catalogue = self._serializer.catalogue
         self._producer = Producer(publisher_config(agency, bootstrap_servers, config))
         self._batch = ProvenanceBatch(signer, batch_size, linger_ms / 1000.0)
         self._lock = threading.RLock()  # a delivery callback may publish
@@ -179,20 +176,13 @@ class AgencyPublisher:
         """
         if self._closed:
             raise PublisherClosed(f"publisher for {self.agency!r} is closed")
-        converted, issues = check_event(record, self.agency, identity=identity, catalogue=self._catalogue)
-        if converted is None:
-            raise RecordInvalid(issues)
-        envelope = converted["envelope"]
-        entry = self._catalogue.get(envelope["event_type"], envelope["schema_version"])
-        value = self._codec.encode(entry, converted)
-        event_id = str(envelope["event_id"])
-        key = (envelope["case_id"] or event_id).encode()
+        event = self._serializer.encode(record, identity=identity)
         with self._lock:
             batch = self._batch
-            if batch.add(key, value, (event_id, on_delivery)) or batch.due():
+            if batch.add(event.key, event.value, (event.event_id, on_delivery)) or batch.due():
                 self._produce(batch.seal())
         self.published += 1
-        return event_id
+        return event.event_id
 
     def _produce(self, sealed: Sealed | None) -> None:
         """Hand a sealed batch to librdkafka (caller holds the lock, so batches keep order)."""

@@ -207,6 +207,7 @@ def test_creds_show_and_the_secrets_stay_private(secure: Secure) -> None:
         "sasl.mechanism",
         "sasl.username",
         "sasl.password",
+        "isolation.level",
     }
     assert shown["security.protocol"] == "SASL_PLAINTEXT" and shown["sasl.mechanism"] == "SCRAM-SHA-512"
     assert AdminClient(shown).list_topics(timeout=10).topics

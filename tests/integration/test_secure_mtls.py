@@ -128,6 +128,7 @@ def test_creds_show_tls_gives_settings_any_client_can_use(secure: Secure) -> Non
         "ssl.ca.location",
         "ssl.certificate.location",
         "ssl.key.location",
+        "isolation.level",
     }
     assert shown["security.protocol"] == "SSL"
     assert Path(shown["ssl.certificate.location"]).name == f"{principal}.pem"

@@ -76,7 +76,7 @@ NO_REPORT = {
     ("partner", "consume"): "writes JSON Lines of records",
     ("partner", "revoke"): "an irreversible action asked for by a person, confirmed with --confirm",
     ("analytics", "run"): "a service; its figures are served as JSON on /api/*",
-    ("creds", "show"): "prints JSON client settings",
+    ("creds", "show"): "prints client settings in the format a client reads (JSON by default)",
     ("bench", "faults"): "prints its damage table (the fault suite)",
     ("bench", "report"): "writes docs/benchmarks.md and docs/reliability.md",
 }
