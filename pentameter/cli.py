@@ -9,7 +9,7 @@ from importlib.metadata import version as installed_version
 
 import typer
 
-from clikit.group import CommandGroup, command_group
+from clikit.group import CommandGroup
 from consumers.analytics.cli import analytics_app
 from consumers.audit_cli import audit_app
 from consumers.audit_export import export as audit_export
@@ -19,16 +19,11 @@ from consumers.dlq_cli import dlq_app
 from infra.cli import broker_app
 from pentameter import demo
 from pentameter.acls_cli import acls_app, creds_app
-from pentameter.bench_report import report_command
-from pentameter.bench_route import bench_route
-from pentameter.bench_scale import scale_command
-from pentameter.bench_soak import soak_command
-from pentameter.faults import bench_faults
 from pentameter.keys_cli import keys_app
 from pentameter.revoke import revoke_command
 from pentameter.status import status
+from pentameter.tooling import mount_tooling
 from pentameter.topics_cli import topics_app
-from policies.bench import policy_command
 from policies.cli import app as policy_app
 from producers.cli import register as register_producers
 from schemas.cli import app as schemas_app
@@ -80,15 +75,8 @@ app.add_typer(keys_app, name="keys")
 partner_app.command(name="revoke")(revoke_command)
 app.command(name="status")(status)
 demo.register(app)
-bench_app = command_group(help="Benchmarks that print figures, run against the real broker.")
-app.add_typer(bench_app, name="bench")
-register_producers(app, bench_app)
-bench_app.command(name="policy")(policy_command)
-bench_app.command(name="route")(bench_route)
-bench_app.command(name="faults")(bench_faults)
-bench_app.command(name="soak")(soak_command)
-bench_app.command(name="scale")(scale_command)
-bench_app.command(name="report")(report_command)
+mount_tooling(app)  # `pentameter bench ...`: every command is registered in bench/commands.py
+register_producers(app)
 
 
 def main() -> None:

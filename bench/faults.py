@@ -9,7 +9,7 @@ Each fault runs on its own topic namespace of a private local cluster (replicati
 3. mid-stream the fault is injected, and the run waits until the router has committed every
    ingress record;
 4. partner topics and the audit ledger are read with ``isolation.level=read_committed`` and judged
-   by :func:`pentameter.faults_check.tally`: every acknowledged event on every partner the policy
+   by :func:`bench.faults_check.tally`: every acknowledged event on every partner the policy
    engine entitles (``engine.route``) exactly once, in per-case publish order, and nothing on a
    partner topic the ledger does not explain.
 
@@ -57,16 +57,7 @@ from confluent_kafka.admin import AdminClient, OffsetSpec
 from rich.console import Console
 from rich.table import Table
 
-from consumers.governance_io import publish_catalogue
-from consumers.ledger import verify_entries
-from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
-from infra.broker.errors import PortInUse
-from infra.broker.local import LocalCluster
-from infra.broker.probe import quiet_logger
-from infra.ports import free_port_range
-from infra.settings import PROJECT_ROOT, Settings, load_settings
-from infra.topics import AUDIT_TOPIC, GOVERNANCE_TOPIC, ensure_topics
-from pentameter.faults_check import (
+from bench.faults_check import (
     PartnerCopy,
     Published,
     copies_refused,
@@ -76,8 +67,17 @@ from pentameter.faults_check import (
     repeated_decisions,
     tally,
 )
-from pentameter.faults_quorum import active_controller
-from pentameter.router_process import terminate
+from bench.faults_quorum import active_controller
+from bench.router_process import terminate
+from consumers.governance_io import publish_catalogue
+from consumers.ledger import verify_entries
+from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
+from infra.broker.errors import PortInUse
+from infra.broker.local import LocalCluster
+from infra.broker.probe import quiet_logger
+from infra.ports import free_port_range
+from infra.settings import PROJECT_ROOT, Settings, load_settings
+from infra.topics import AUDIT_TOPIC, GOVERNANCE_TOPIC, ensure_topics
 from producers.agencies import ingress_topic
 from producers.exceptions import DeliveryFailed
 from producers.publisher import AgencyPublisher, DeliveryReport
@@ -264,7 +264,7 @@ class _Stream(threading.Thread):
 
 def _quiet_logger() -> logging.Logger:
     """librdkafka's connection-refused chatter is expected while nodes are down: keep it out."""
-    return quiet_logger("pentameter.faults.client")
+    return quiet_logger("bench.faults.client")
 
 
 # -- the router process ----------------------------------------------------------------------------
