@@ -79,6 +79,13 @@ class Settings:
         if self.auth not in AUTH_METHODS:
             raise ValueError(f"PENTAMETER_AUTH={self.auth!r} is not one of {', '.join(AUTH_METHODS)}")
 
+    def topic(self, name: str) -> str:
+        """A topic or group name as deployed: the registry's name behind this deployment's prefix.
+
+        The one place the prefix is put on a name, so deployments sharing a cluster never mix.
+        """
+        return self.topic_prefix + name
+
     @property
     def kafka_cache(self) -> Path:
         """Jars fetched from Maven Central, reused across runs."""

@@ -344,8 +344,3 @@ def sample_json(event_type: str) -> Record:
     """The example as an agency would submit it in JSON (ISO strings, string UUIDs)."""
     result: Record = to_json(sample(event_type))
     return result
-
-
-def all_samples() -> dict[str, Record]:
-    """One example record per event type."""
-    return {name: sample(name) for name in SAMPLES}

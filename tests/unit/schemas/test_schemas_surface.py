@@ -49,7 +49,6 @@ EXPECTED_ALL = [
     "entry_message",
     "fingerprint_bytes",
     "load_catalogue",
-    "project",
     "read_fingerprint",
     "read_jsonl",
     "reader_writer_incompatibilities",
