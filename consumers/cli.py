@@ -19,6 +19,7 @@ from rich.console import Console
 
 from clikit.group import command_group
 from clikit.output import print_json
+from consumers.exceptions import ReadFailed
 from consumers.governance_io import publish_catalogue
 from consumers.metrics import METRICS_BIND_VARIABLE, PartnerMetrics, RouterMetrics, configure_logging
 from consumers.partner import (
@@ -295,7 +296,7 @@ def consume(
                 console.print(f"[red]rejected[/] {item.topic}/{item.partition}@{item.offset}: {item.reason}")
                 rejected += 1
                 metrics.refused.labels(partner).inc()
-    except RuntimeError as exc:  # the broker refused: another partner's topic or group, a revoked user
+    except ReadFailed as exc:  # the broker refused: another partner's topic or group, a revoked user
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(code=1) from exc
     finally:

@@ -11,6 +11,7 @@ from typing import Any
 
 from confluent_kafka import Producer
 
+from consumers.exceptions import Undelivered
 from consumers.topic_reader import read_topic
 from infra.topics import GOVERNANCE_TOPIC
 from schemas.catalogue import Catalogue
@@ -27,7 +28,7 @@ def publish_catalogue(
         producer.produce(topic, key=key, value=value)
     remaining = producer.flush(30)
     if remaining:
-        raise RuntimeError(f"{remaining} governance message(s) were not delivered to {topic}")
+        raise Undelivered(f"{remaining} governance message(s) were not delivered to {topic}")
     return len(messages)
 
 

@@ -20,6 +20,8 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
+from consumers.exceptions import ReadFailed
+
 
 @dataclass(frozen=True)
 class Record:
@@ -136,7 +138,7 @@ def _read_partition(
         if error is not None:
             if error.code() == KafkaError._PARTITION_EOF:
                 return
-            raise RuntimeError(f"reading {topic}/{partition}: {error}")
+            raise ReadFailed(f"reading {topic}/{partition}: {error}")
         raw_headers = message.headers()
         headers = [(k, _bytes(v) or b"") for k, v in raw_headers] if isinstance(raw_headers, list) else []
         offset = int(message.offset() or 0)

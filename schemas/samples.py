@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from schemas.convert import to_json
+from schemas.exceptions import UnknownSchema
 
 Record = dict[str, Any]
 
@@ -337,7 +338,7 @@ def sample(event_type: str) -> Record:
     try:
         return copy.deepcopy(SAMPLES[event_type]())
     except KeyError:
-        raise KeyError(f"no sample for {event_type!r} (have {', '.join(SAMPLES)})") from None
+        raise UnknownSchema(f"no sample for {event_type!r} (have {', '.join(SAMPLES)})") from None
 
 
 def sample_json(event_type: str) -> Record:

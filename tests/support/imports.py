@@ -7,7 +7,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parents[2]
-PRODUCT_PACKAGES = ("pentameter", "producers", "consumers", "schemas", "policies", "infra", "clikit")
+PRODUCT_PACKAGES = (
+    "pentameter",
+    "producers",
+    "consumers",
+    "schemas",
+    "policies",
+    "infra",
+    "clikit",
+    "errors",
+)
 """The packages the wheel ships; everything else in the checkout is tooling or tests."""
 
 

@@ -12,12 +12,13 @@ from tests.support.imports import PRODUCT_PACKAGES, imported_tops, modules_of
 
 NOT_PRODUCT = {"bench", "tests", "hypothesis", "pytest", "testcontainers", "selenium"}
 MAY_IMPORT = {
+    "errors": set(),
     "clikit": set(),
-    "schemas": {"clikit"},
-    "policies": {"clikit", "schemas"},
-    "infra": {"clikit", "schemas"},
-    "producers": {"clikit", "schemas", "infra"},
-    "consumers": {"clikit", "schemas", "policies", "infra"},
+    "schemas": {"errors", "clikit"},
+    "policies": {"errors", "clikit", "schemas"},
+    "infra": {"errors", "clikit", "schemas"},
+    "producers": {"errors", "clikit", "schemas", "infra"},
+    "consumers": {"errors", "clikit", "schemas", "policies", "infra"},
     "pentameter": set(PRODUCT_PACKAGES),
 }
 
