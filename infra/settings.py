@@ -14,6 +14,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 AUTH_METHODS = ("scram", "tls")
 
 
+def default_home() -> Path:
+    """Where state lives without ``PENTAMETER_HOME``: ``.pentameter/`` of the checkout when running
+    from one (an editable install), else the user's data directory (``$XDG_DATA_HOME/pentameter``,
+    ``~/.local/share/pentameter`` by default), never inside site-packages."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / ".pentameter"
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "pentameter"
+
+
 def _env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return Path(value).expanduser().resolve() if value else default
@@ -39,7 +49,8 @@ class Settings:
     """Where state lives and how to reach Kafka.
 
     - ``PENTAMETER_HOME``: state directory (jar cache, broker data, keys); default
-      ``<repo>/.pentameter``, git-ignored.
+      ``<checkout>/.pentameter`` (git-ignored) when running from a checkout, else the user's data
+      directory (:func:`default_home`).
     - ``KAFKA_BOOTSTRAP_SERVERS``: an existing cluster to use instead of the local broker.
     - ``PENTAMETER_KAFKA_CACHE``: where fetched Kafka jars are kept (default ``$PENTAMETER_HOME/kafka``);
       point several clones at one cache to fetch once.
@@ -60,7 +71,7 @@ class Settings:
     - ``JAVA_HOME`` / ``MVN``: the Java 17+ runtime and Maven used to fetch and run Kafka.
     """
 
-    home: Path = field(default_factory=lambda: _env_path("PENTAMETER_HOME", PROJECT_ROOT / ".pentameter"))
+    home: Path = field(default_factory=lambda: _env_path("PENTAMETER_HOME", default_home()))
     bootstrap_servers: str | None = field(
         default_factory=lambda: os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None
     )

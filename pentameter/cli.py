@@ -33,7 +33,8 @@ app = typer.Typer(
         "Pentameter: agencies publish schema-validated intelligence and victim-referral events to "
         "Kafka; a policy-enforcing router releases to each partner only what its data-sharing "
         "agreement allows. Environment: KAFKA_BOOTSTRAP_SERVERS (use an existing cluster), "
-        "PENTAMETER_HOME (state directory, default .pentameter/), PENTAMETER_PRINCIPAL (connect to "
+        "PENTAMETER_HOME (state directory, default .pentameter/ in a checkout, else "
+        "~/.local/share/pentameter), PENTAMETER_PRINCIPAL (connect to "
         "the secure cluster as this principal) with PENTAMETER_AUTH=scram|tls (password or client "
         "certificate), PENTAMETER_TOPIC_PREFIX (a namespace on a shared cluster)."
     ),
