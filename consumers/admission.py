@@ -15,7 +15,7 @@ from typing import Any
 from consumers.deadletter import Reason, Rejection
 from schemas.entry import SchemaEntry
 from schemas.exceptions import NotSingleObjectEncoded, UndecodableBody, UnknownFingerprint, WireError
-from schemas.provenance import BadSignature, MissingProvenance, UnknownKey, Verifier
+from schemas.provenance import BadSignature, KeyOfAnotherAgency, MissingProvenance, UnknownKey, Verifier
 from schemas.rules import RuleContext, check_rules
 from schemas.wire import Codec, read_fingerprint
 
@@ -53,9 +53,10 @@ class Admission:
             proven = self._verifier.verify(key, value, headers)
         except MissingProvenance as exc:
             return Rejection(Reason.MISSING_SIGNATURE, str(exc))
+        except KeyOfAnotherAgency as exc:
+            return Rejection(Reason.AGENCY_MISMATCH, str(exc))
         except UnknownKey as exc:
-            reason = Reason.AGENCY_MISMATCH if "does not belong" in str(exc) else Reason.BAD_SIGNATURE
-            return Rejection(reason, str(exc))
+            return Rejection(Reason.BAD_SIGNATURE, str(exc))
         except BadSignature as exc:
             return Rejection(Reason.BAD_SIGNATURE, str(exc))
         if proven.agency != agency:

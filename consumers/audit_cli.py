@@ -40,7 +40,7 @@ def verify(
     """
     settings = load_settings()
     keys = KeyStore(settings.home / "keys").trusted_signing_keys([ROUTER_IDENTITY])
-    records = read_topic(client_config(), topic or settings.topic_prefix + AUDIT_TOPIC)
+    records = read_topic(client_config(), topic or settings.topic(AUDIT_TOPIC))
     report = verify_entries(((r.offset, r.value or b"") for r in records), keys.get)
     if as_json:
         typer.echo(
@@ -69,7 +69,7 @@ def verify(
 
 def find_entries(event_id: str, topic: str = "") -> list[dict[str, Any]]:
     """Every ledger entry about ``event_id`` (usually one; more after a replay)."""
-    topic = topic or load_settings().topic_prefix + AUDIT_TOPIC
+    topic = topic or load_settings().topic(AUDIT_TOPIC)
     needle = event_id.encode()
     found = []
     for record in read_topic(client_config(), topic):

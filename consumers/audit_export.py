@@ -317,7 +317,7 @@ def export(
         raise typer.BadParameter("--to is before --from", param_hint="--to")
     require("partner", partner, load_registry().partner_ids())
     settings = load_settings()
-    source = topic or settings.topic_prefix + AUDIT_TOPIC
+    source = topic or settings.topic(AUDIT_TOPIC)
     records = (r.value for r in read_topic(client_config(settings), source) if r.value)
     count, entries = write_export(out, partner, start, end, records, source)
     if as_json:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,25 +19,6 @@ from schemas.entry import SchemaEntry
 from schemas.wire import Codec
 
 log = logging.getLogger("pentameter.router")
-
-
-class DeliveryLike(Protocol):
-    partner: str
-    topic: str
-    agreement_id: str
-    agreement_version: Any
-    record: dict[str, Any]
-    schema_fingerprint: bytes
-    released: tuple[str, ...]
-    withheld: tuple[tuple[str, str], ...]
-
-
-class DenialLike(Protocol):
-    partner: str
-    rule_id: str
-    reason: str
-    agreement_id: str | None
-    agreement_version: Any
 
 
 class RoutingLike(Protocol):
@@ -88,9 +70,15 @@ class Decider:
     """Admission, policy routing and encoding for one record at a time."""
 
     def __init__(
-        self, admission: Admission, engine: EngineLike, codec: Codec, topic_prefix: str = ""
+        self,
+        admission: Admission,
+        engine: EngineLike,
+        codec: Codec,
+        deployed_topic: Callable[[str], str] | None = None,
     ) -> None:
-        self._prefix = topic_prefix
+        """``deployed_topic`` names a partner topic as deployed (:meth:`consumers.runtime.Runtime.topic`);
+        without it the registry's names are used as they are."""
+        self._deployed_topic = deployed_topic or (lambda name: name)
         self._admission = admission
         self._engine = engine
         self._codec = codec
@@ -144,7 +132,7 @@ class Decider:
         delivered = []
         for d in routing.deliveries:
             entry = self._entry(d.schema_fingerprint)
-            topic = self._prefix + d.topic
+            topic = self._deployed_topic(d.topic)
             outcome.partner_records.append((topic, d.key, self._codec.encode(entry, d.record)))
             decision = {
                 "partner": d.partner,

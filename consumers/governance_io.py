@@ -16,14 +16,11 @@ from typing import Any
 
 from confluent_kafka import Producer
 
+from consumers.exceptions import NoGovernanceTopic, Undelivered
 from consumers.topic_reader import read_topic
 from schemas.catalogue import Catalogue
 from schemas.entry import SchemaEntry
 from schemas.governance import catalogue_from_messages, entry_message
-
-
-class GovernancePublishError(RuntimeError):
-    """Governance messages the broker did not take: partners could not decode what follows."""
 
 
 def partner_of(entry: SchemaEntry) -> str | None:
@@ -50,7 +47,7 @@ def publish_catalogue(
         elif partner in partner_topics:
             topic = partner_topics[partner]
         else:
-            raise GovernancePublishError(f"{entry.label} is for {partner}, which has no governance topic")
+            raise NoGovernanceTopic(f"{entry.label} is for {partner}, which has no governance topic")
         key, value = entry_message(entry)
         producer.produce(topic, key=key, value=value)
         if topic != shared_topic:  # withdrawn where an earlier version published it, unread
@@ -58,7 +55,7 @@ def publish_catalogue(
         sent += 1
     remaining = producer.flush(30)
     if remaining:
-        raise GovernancePublishError(f"{remaining} governance message(s) were not delivered")
+        raise Undelivered(f"{remaining} governance message(s) were not delivered")
     return sent
 
 

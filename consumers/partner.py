@@ -34,6 +34,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
+from consumers.exceptions import ReadFailed
 from consumers.partner_state import SeenEvents
 from schemas.catalogue import Catalogue
 from schemas.entry import SchemaEntry
@@ -325,7 +326,7 @@ class PartnerConsumer:
             error = message.error()
             if error is not None:
                 if error.code() != KafkaError._PARTITION_EOF:
-                    raise RuntimeError(f"reading {self.topic}: {error}")
+                    raise ReadFailed(f"reading {self.topic}: {error}")
                 continue
             item = self._convert(message)
             if isinstance(item, PartnerRecord) and self._seen is not None and item.event_id in self._seen:

@@ -24,10 +24,11 @@ import typer
 from rich.console import Console
 
 from clikit.output import JSON_OPTION, print_json
+from consumers.exceptions import KitError, ReadFailed
 from consumers.metrics import PartnerMetrics
 from consumers.partner import START_BEGINNING, START_STORED, PartnerRecord, Start
 from consumers.partner_client import PartnerClient
-from consumers.partner_kit import KitError, PartnerKit, default_kit_dir, deployment_kit
+from consumers.partner_kit import PartnerKit, default_kit_dir, deployment_kit
 from consumers.partner_state import JsonLinesSink, SeenEvents
 from infra.connection import bootstrap_servers, client_config, principal_config
 from infra.credentials import CredentialError
@@ -198,7 +199,7 @@ def consume(
         seen = SeenEvents()  # asked to read again: only repeats within this run are dropped
     try:
         client = PartnerClient(kit)
-    except (RuntimeError, LookupError, PermissionError) as exc:  # refused, or no such topic yet
+    except (ReadFailed, LookupError) as exc:  # refused, or no such topic yet
         console.print(f"[red]error:[/] cannot read {kit.governance_topic}: {exc}")
         raise typer.Exit(code=1) from exc
     consumer = client.consumer(
@@ -230,7 +231,7 @@ def consume(
                 console.print(f"[red]rejected[/] {item.topic}/{item.partition}@{item.offset}: {item.reason}")
                 rejected += 1
                 metrics.refused.labels(partner).inc()
-    except RuntimeError as exc:  # the broker refused: another partner's topic or group, a revoked user
+    except ReadFailed as exc:  # the broker refused: another partner's topic or group, a revoked user
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(code=1) from exc
     finally:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from consumers.exceptions import KitError
 from infra.keys import ROUTER_IDENTITY, KeyStore
 from infra.properties import PropertiesError, read_properties, write_properties
 from infra.settings import Settings
@@ -32,10 +33,6 @@ KIT_FORMAT = "pentameter.partner-kit/1"
 MANIFEST = "partner.json"
 CLIENT_PROPERTIES = "client.properties"
 KEYS = "keys"
-
-
-class KitError(ValueError):
-    """A kit that cannot be read; the message names the file and what is wrong."""
 
 
 @dataclass(frozen=True)

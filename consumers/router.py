@@ -28,6 +28,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from consumers.decisions import Decider, Outcome, Source
+from consumers.exceptions import ConsumerStalled, ReadFailed, WindowNotRebuilt
 from consumers.ledger import ChainHead, ChainWriter
 from consumers.metrics import RouterMetrics
 from consumers.oversize import RECORD_BYTES, Limits, fit
@@ -43,6 +44,7 @@ REWIND_FAILED = "cannot rewind"
 """How a worker names its stop when, after an abort, it cannot learn its committed offsets: going
 on from the position it had would skip the aborted batch, so it stops and its successor starts
 from the committed offsets."""
+
 REWIND_ATTEMPTS = 3
 ABORT_ATTEMPTS = 3
 """Abort calls while librdkafka says the abort timed out and may be resumed by calling it again."""
@@ -227,8 +229,8 @@ class Router:
         assert self._recent is not None
         try:
             return self._recent.rebuild(self._client_config, self.settings.audit_topic, partitions)
-        except (KafkaException, LookupError, RuntimeError, TimeoutError) as exc:
-            raise RuntimeError(
+        except (KafkaException, LookupError, ReadFailed, TimeoutError) as exc:
+            raise WindowNotRebuilt(
                 f"cannot rebuild the window of routed events from {self.settings.audit_topic} ({exc}): "
                 "the router needs READ on its audit topic (pentameter acls apply), or run it with "
                 "--recent-events 0 to route without the duplicate check"
@@ -341,7 +343,7 @@ class Router:
                 now - last_input,
                 waiting,
             )
-            raise RuntimeError(f"{STALLED_CONSUMER}: {waiting} record(s) wait unread")
+            raise ConsumerStalled(f"{STALLED_CONSUMER}: {waiting} record(s) wait unread")
 
     def _waiting_records(self) -> int:
         """Records on the assigned partitions past this group's committed offsets."""

@@ -50,7 +50,7 @@ class Runtime:
 
     def topic(self, name: str) -> str:
         """A topic name as deployed: the registry's name with the environment's prefix."""
-        return self.settings.topic_prefix + name
+        return self.settings.topic(name)
 
     @property
     def ingress_topics(self) -> dict[str, str]:
@@ -79,7 +79,7 @@ class Runtime:
     def decider(self) -> Decider:
         verifier = Verifier(self.keys.signing_key_lookup())
         admission = Admission(self.ingress_topics, verifier, Codec(self.catalogue))
-        return Decider(admission, self.engine, Codec(self.catalogue), self.settings.topic_prefix)
+        return Decider(admission, self.engine, Codec(self.catalogue), self.topic)
 
     def router_settings(self, **overrides: Any) -> RouterSettings:
         """Router settings for this deployment: group, transactional ids and shared topics carry

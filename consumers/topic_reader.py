@@ -20,6 +20,8 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
+from consumers.exceptions import ReadFailed, TopicNotReadable
+
 
 @dataclass(frozen=True)
 class Record:
@@ -60,7 +62,7 @@ def _partitions(consumer: Consumer, topic: str, timeout: float) -> list[int]:
     metadata = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
     denied = metadata is not None and metadata.error is not None
     if denied and metadata.error.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED:
-        raise PermissionError(f"this principal may not read topic {topic!r} (no ACL grants it)")
+        raise TopicNotReadable(f"this principal may not read topic {topic!r} (no ACL grants it)")
     if metadata is None or metadata.error is not None:
         raise LookupError(f"topic {topic!r} does not exist")
     return sorted(metadata.partitions)
@@ -139,7 +141,7 @@ def _read_partition(
         if error is not None:
             if error.code() == KafkaError._PARTITION_EOF:
                 return
-            raise RuntimeError(f"reading {topic}/{partition}: {error}")
+            raise ReadFailed(f"reading {topic}/{partition}: {error}")
         raw_headers = message.headers()
         headers = [(k, _bytes(v) or b"") for k, v in raw_headers] if isinstance(raw_headers, list) else []
         offset = int(message.offset() or 0)

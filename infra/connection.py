@@ -14,6 +14,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 
 from infra.broker.local import LocalCluster
+from infra.exceptions import InfraError
 from infra.properties import read_properties
 from infra.settings import Settings, load_settings
 
@@ -67,7 +68,7 @@ def client_config(settings: Settings | None = None, **overrides: Any) -> dict[st
     return config
 
 
-class ConnectionFailed(Exception):
+class ConnectionFailed(InfraError):
     """A client with these settings cannot talk to the cluster; the message says why and what to try."""
 
 

@@ -14,13 +14,14 @@ import re
 import secrets
 from pathlib import Path
 
+from infra.exceptions import InfraError
 from infra.files import write_atomically
 
 PRINCIPAL_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]*$")
 """Principal names: lower case, so they fit SCRAM ``name=...`` and JAAS quoting unescaped."""
 
 
-class CredentialError(Exception):
+class CredentialError(InfraError):
     """A principal name that cannot be a SCRAM user, or a principal the store does not know."""
 
 

@@ -35,6 +35,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
+from errors import NotFound
+from infra.exceptions import KeyStoreError, NoSuchKey
 from schemas.provenance import key_id_for
 
 _OWNER = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -44,7 +46,7 @@ SIGNING = "signing"
 ENCRYPTION = "encryption"
 
 
-class KeyRevoked(KeyError):
+class KeyRevoked(KeyStoreError, NotFound):
     """The partner was revoked: its keys were destroyed and no new one may be made."""
 
 
@@ -217,7 +219,7 @@ class KeyStore:
             name = f"{key_id.rsplit(':', 1)[-1]}.x25519"
         path = directory / name
         if not path.exists():
-            raise KeyError(f"partner {partner!r} has no key {key_id or name!r}")
+            raise NoSuchKey(f"partner {partner!r} has no key {key_id or name!r}")
         return X25519PrivateKey.from_private_bytes(path.read_bytes())
 
     def partner_public_key(self, partner: str) -> tuple[str, X25519PublicKey]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 
+from infra.exceptions import NoFreePorts
+
 
 def free_port_range(span: int, first: int = 29100, last: int = 29900, from_top: bool = False) -> int:
     """The first port of ``span`` consecutive free loopback ports in ``[first, last)``.
@@ -21,4 +23,4 @@ def free_port_range(span: int, first: int = 29100, last: int = 29900, from_top: 
         except OSError:
             continue
         return start
-    raise RuntimeError(f"no {span} free consecutive ports between {first} and {last}")
+    raise NoFreePorts(f"no {span} free consecutive ports between {first} and {last}")

@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from infra.exceptions import InfraError
 
-class PropertiesError(ValueError):
+
+class PropertiesError(InfraError, ValueError):
     """A properties file that cannot be read; the message names the file and line."""
 
 

@@ -44,7 +44,11 @@ VARIABLES: tuple[Variable, ...] = (
         "empty",
         "prepended to every topic, group and transactional id: several environments share one cluster",
     ),
-    Variable("PENTAMETER_HOME", "`.pentameter/`", "state: jar cache, broker data and logs, key store"),
+    Variable(
+        "PENTAMETER_HOME",
+        "`.pentameter/` of the checkout (installed from the wheel: `~/.local/share/pentameter`)",
+        "state: jar cache, broker data and logs, key store",
+    ),
     Variable(
         "PENTAMETER_KAFKA_CACHE",
         "`$PENTAMETER_HOME/kafka`",
@@ -103,6 +107,16 @@ def in_force() -> list[tuple[Variable, str | None]]:
     return [(v, os.environ.get(v.name) or None) for v in VARIABLES]
 
 
+def default_home() -> Path:
+    """Where state lives without ``PENTAMETER_HOME``: ``.pentameter/`` of the checkout when running
+    from one (an editable install), else the user's data directory (``$XDG_DATA_HOME/pentameter``,
+    ``~/.local/share/pentameter`` by default), never inside site-packages."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / ".pentameter"
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "pentameter"
+
+
 def _env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return Path(value).expanduser().resolve() if value else default
@@ -128,7 +142,8 @@ class Settings:
     """Where state lives and how to reach Kafka.
 
     - ``PENTAMETER_HOME``: state directory (jar cache, broker data, keys); default
-      ``<repo>/.pentameter``, git-ignored.
+      ``<checkout>/.pentameter`` (git-ignored) when running from a checkout, else the user's data
+      directory (:func:`default_home`).
     - ``KAFKA_BOOTSTRAP_SERVERS``: an existing cluster to use instead of the local broker.
     - ``PENTAMETER_KAFKA_CACHE``: where fetched Kafka jars are kept (default ``$PENTAMETER_HOME/kafka``);
       point several clones at one cache to fetch once.
@@ -149,7 +164,7 @@ class Settings:
     - ``JAVA_HOME`` / ``MVN``: the Java 17+ runtime and Maven used to fetch and run Kafka.
     """
 
-    home: Path = field(default_factory=lambda: _env_path("PENTAMETER_HOME", PROJECT_ROOT / ".pentameter"))
+    home: Path = field(default_factory=lambda: _env_path("PENTAMETER_HOME", default_home()))
     bootstrap_servers: str | None = field(
         default_factory=lambda: os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None
     )
@@ -170,6 +185,13 @@ class Settings:
     def __post_init__(self) -> None:
         if self.auth not in AUTH_METHODS:
             raise ValueError(f"PENTAMETER_AUTH={self.auth!r} is not one of {', '.join(AUTH_METHODS)}")
+
+    def topic(self, name: str) -> str:
+        """A topic or group name as deployed: the registry's name behind this deployment's prefix.
+
+        The one place the prefix is put on a name, so deployments sharing a cluster never mix.
+        """
+        return self.topic_prefix + name
 
     @property
     def kafka_cache(self) -> Path:

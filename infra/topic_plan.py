@@ -36,6 +36,7 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 
+from infra.exceptions import TopicPlanFailed
 from infra.topics import TopicSpec
 
 NAMESPACE = "pentameter."
@@ -376,4 +377,4 @@ def _wait(futures: Mapping[Any, Any], timeout: float) -> None:
         except KafkaException as exc:
             errors.append(f"{what}: {exc}")
     if errors:
-        raise RuntimeError("; ".join(errors))
+        raise TopicPlanFailed("; ".join(errors))

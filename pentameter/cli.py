@@ -10,7 +10,7 @@ from importlib.metadata import version as installed_version
 import typer
 
 from clikit.connection import offline
-from clikit.group import CommandGroup, command_group
+from clikit.group import CommandGroup
 from consumers.analytics.cli import analytics_app
 from consumers.audit_cli import audit_app
 from consumers.audit_export import export as audit_export
@@ -22,16 +22,11 @@ from infra.cli import broker_app
 from infra.config_cli import config_app
 from pentameter import demo
 from pentameter.acls_cli import acls_app, creds_app
-from pentameter.bench_report import report_command
-from pentameter.bench_route import bench_route
-from pentameter.bench_scale import scale_command
-from pentameter.bench_soak import soak_command
-from pentameter.faults import bench_faults
 from pentameter.keys_cli import keys_app
 from pentameter.revoke import revoke_command
 from pentameter.status import status
+from pentameter.tooling import mount_tooling
 from pentameter.topics_cli import topics_app
-from policies.bench import policy_command
 from policies.cli import app as policy_app
 from producers.cli import register as register_producers
 from schemas.cli import app as schemas_app
@@ -41,7 +36,8 @@ app = typer.Typer(
         "Pentameter: agencies publish schema-validated intelligence and victim-referral events to "
         "Kafka; a policy-enforcing router releases to each partner only what its data-sharing "
         "agreement allows. Environment: KAFKA_BOOTSTRAP_SERVERS (use an existing cluster), "
-        "PENTAMETER_HOME (state directory, default .pentameter/), PENTAMETER_PRINCIPAL (connect to "
+        "PENTAMETER_HOME (state directory, default .pentameter/ in a checkout, else "
+        "~/.local/share/pentameter), PENTAMETER_PRINCIPAL (connect to "
         "the secure cluster as this principal) with PENTAMETER_AUTH=scram|tls (password or client "
         "certificate), PENTAMETER_TOPIC_PREFIX (a namespace on a shared cluster)."
     ),
@@ -84,15 +80,8 @@ app.add_typer(keys_app, name="keys")
 partner_app.command(name="revoke")(revoke_command)
 app.command(name="status")(status)
 demo.register(app)
-bench_app = command_group(help="Benchmarks that print figures, run against the real broker.")
-app.add_typer(bench_app, name="bench")
-register_producers(app, bench_app)
-bench_app.command(name="policy")(policy_command)
-bench_app.command(name="route")(bench_route)
-bench_app.command(name="faults")(bench_faults)
-bench_app.command(name="soak")(soak_command)
-bench_app.command(name="scale")(scale_command)
-bench_app.command(name="report")(report_command)
+mount_tooling(app)  # `pentameter bench ...`: every command is registered in bench/commands.py
+register_producers(app)
 
 
 offline(

@@ -55,6 +55,7 @@ from infra.security import OPERATOR_PRINCIPAL
 from infra.settings import Settings, load_settings
 from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC, ensure_topics
 from pentameter.acls_cli import ROUTER_PRINCIPAL, agency_principal, compute_plan, partner_principal
+from pentameter.exceptions import AclsNotEnforced
 from pentameter.hostile import inject_hostile
 from producers.agencies import ingress_topic
 from producers.generator import Generated, generate
@@ -293,7 +294,7 @@ def wait_for_grants(runtime: Runtime, identity: Identities, timeout: float = 60.
         admin = AdminClient(identity(principal))
         while not topics <= set(admin.list_topics(timeout=10).topics):
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the broker did not enforce {principal}'s ACLs within {timeout:.0f}s")
+                raise AclsNotEnforced(f"the broker did not enforce {principal}'s ACLs within {timeout:.0f}s")
             time.sleep(0.25)
 
 

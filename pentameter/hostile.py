@@ -15,6 +15,7 @@ from confluent_kafka import Producer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from consumers.runtime import Runtime
+from pentameter.exceptions import HostileUndelivered
 from producers.agencies import ingress_topic
 from schemas.provenance import Signer
 from schemas.wire import Codec
@@ -70,5 +71,5 @@ def inject_hostile(
     send(claims, signed(claims), "agency_mismatch")
     remaining = producer.flush(30)
     if remaining:
-        raise RuntimeError(f"{remaining} hostile record(s) were not delivered to {topic}")
+        raise HostileUndelivered(f"{remaining} hostile record(s) were not delivered to {topic}")
     return cases

@@ -45,6 +45,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -70,7 +71,7 @@ from schemas.catalogue import Catalogue
 from schemas.entry import SchemaEntry
 from schemas.fields import FieldInfo
 
-DEFAULT_AGREEMENTS = Path(__file__).with_name("agreements")
+DEFAULT_AGREEMENTS = Path(str(resources.files("policies") / "agreements"))
 """The baseline agreements shipped with the package."""
 
 SHARING_PURPOSES = (

@@ -18,7 +18,7 @@ arrays. ``null`` is a value like any other (``in: [null]`` matches a missing val
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -349,11 +349,3 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def all_of(conds: Sequence[Condition | None], line: int = 0) -> Condition | None:
-    """Conjunction of the non-None conditions (None when there are none)."""
-    present = tuple(c for c in conds if c is not None)
-    if not present:
-        return None
-    return present[0] if len(present) == 1 else AllOf(present, line)

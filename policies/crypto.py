@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from policies.exceptions import DecryptionError, EncryptionError
+from policies.exceptions import DecryptionError, EncryptionError, UnknownPartnerKey
 
 VERSION = 1
 _HKDF_INFO = b"pentameter/field-key-wrap/v1"
@@ -200,7 +200,7 @@ class InMemoryKeyRing:
 
         def own(key_id: str) -> X25519PrivateKey:
             if not key_id.startswith(partner + ":"):
-                raise KeyError(f"{key_id!r} is not a key of {partner!r}")
+                raise UnknownPartnerKey(f"{key_id!r} is not a key of {partner!r}")
             return self._keys[key_id]
 
         return X25519FieldEncryptor(None, own)

@@ -4,19 +4,7 @@ A router that only wants to know "did the policy layer refuse?" catches :class:`
 a reviewer tool that prints problems for a person catches :class:`AgreementError` and lists
 ``.problems`` (each names its file, line and agreement).
 
-::
-
-    PoliciesError
-    ├── RegistryError               registry.yaml is malformed (names file and line)
-    ├── AgreementError              one or more agreement files are invalid (has .problems)
-    │   └── GuardRailViolation      an agreement releases what a guard rail forbids (rule id)
-    ├── PlanError                   a plan could not be compiled or registered (engine bug or
-    │                               catalogue refusal); never raised for a valid agreement set
-    ├── UnknownPartner              a partner id that the registry does not list
-    ├── PseudonymError              the pseudonymisation secret is missing or too short
-    └── CryptoError                 field encryption failed
-        ├── EncryptionError         no usable public key for the partner
-        └── DecryptionError         wrong key, wrong partner/event/field, or tampered bytes
+The whole tree, this family in it, is drawn in :mod:`errors` under :class:`errors.PentameterError`.
 """
 
 from __future__ import annotations
@@ -24,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from errors import NotFound, PentameterError
 
-class PoliciesError(Exception):
+
+class PoliciesError(PentameterError):
     """Base class of every error raised by the policies package."""
 
 
@@ -71,7 +61,7 @@ class PlanError(PoliciesError):
     """A plan could not be compiled or its projection schema registered."""
 
 
-class UnknownPartner(PoliciesError, KeyError):
+class UnknownPartner(PoliciesError, NotFound):
     """A partner id that is not in the registry."""
 
     def __str__(self) -> str:
@@ -88,6 +78,10 @@ class CryptoError(PoliciesError):
 
 class EncryptionError(CryptoError):
     """No usable public key for the partner, or the key lookup failed."""
+
+
+class UnknownPartnerKey(CryptoError, NotFound):
+    """A key id that the partner's own ring does not hold."""
 
 
 class DecryptionError(CryptoError):

@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from policies.paths import is_under
 from policies.registry import Partner, PartnerKind, Role
 from policies.transforms import Exposure
 from schemas.entry import SchemaEntry
@@ -443,8 +442,3 @@ def forbidden_marks(partner: Partner, special_condition: bool) -> dict[str, str]
     if not special_condition:
         rules["special_category"] = R9_SPECIAL_CATEGORY
     return rules
-
-
-def covered_by(path: str, roots: frozenset[str]) -> bool:
-    """True if ``path`` lies under one of ``roots``."""
-    return any(is_under(path, r) for r in roots)

@@ -19,13 +19,6 @@ def scope_of(path: str) -> str:
     return path[: cut + 2] if cut >= 0 else ""
 
 
-def parent_of(path: str) -> str:
-    """Path of the record that holds the field (``people[].address.town`` -> ``people[].address``;
-    for a field directly in an array element, the element: ``people[].name`` -> ``people[]``)."""
-    cut = path.rfind(".")
-    return path[:cut] if cut >= 0 else ""
-
-
 def name_of(path: str) -> str:
     """Last field name of a path."""
     return path.rsplit(".", 1)[-1]

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from policies.exceptions import RegistryError, UnknownPartner
 from policies.yamlsource import LineDict, LineList, YamlSourceError, load
 
-DEFAULT_REGISTRY = Path(__file__).with_name("registry.yaml")
+DEFAULT_REGISTRY = Path(str(resources.files("policies") / "registry.yaml"))
 """The registry shipped with the package."""
 
 INGRESS_PREFIX = "pentameter.ingress."

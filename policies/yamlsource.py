@@ -21,8 +21,10 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
+from policies.exceptions import PoliciesError
 
-class YamlSourceError(Exception):
+
+class YamlSourceError(PoliciesError):
     """A YAML file cannot be read or parsed; the message names the file and line."""
 
     def __init__(self, file: str, line: int, message: str) -> None:

@@ -8,9 +8,8 @@ The front door is :class:`AgencyPublisher`, one per agency::
         publisher.publish(record)   # RecordInvalid names the field at once; DeliveryFailed on close
 
 Around it: :func:`producers.ingest.ingest` for JSON Lines and CSV files (``pentameter ingest``),
-:func:`generate` for seeded Pentameter 2 scenarios with ground truth (``pentameter generate``),
-and :mod:`producers.bench` (``pentameter bench publish``). Agency ids and ingress topics live in
-:mod:`producers.agencies`.
+:func:`generate` for seeded Pentameter 2 scenarios with ground truth (``pentameter generate``).
+Agency ids and ingress topics live in :mod:`producers.agencies`.
 """
 
 from producers.agencies import (

@@ -107,7 +107,7 @@ def ingress_topic(agency_id: str) -> str:
 
 def deployed_ingress_topic(agency_id: str, settings: Settings | None = None) -> str:
     """The ingress topic as deployed: the environment's topic prefix plus the registry's name."""
-    return (settings or load_settings()).topic_prefix + ingress_topic(agency_id)
+    return (settings or load_settings()).topic(ingress_topic(agency_id))
 
 
 def police_agency(force_area: str) -> str:

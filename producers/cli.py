@@ -1,7 +1,7 @@
-"""The agency-side commands: `pentameter ingest`, `pentameter generate`, `pentameter bench publish`.
+"""The agency-side commands: `pentameter ingest` and `pentameter generate`.
 
 The root command mounts them with :func:`register`; each command is a thin layer over the module
-that does the work (ingest, generator, bench) plus rich output.
+that does the work (ingest, generator) plus rich output.
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from rich.table import Table
 
 from clikit.choices import unknown
 from clikit.output import JSON_OPTION, print_json
-from infra.connection import ConnectionFailed, bootstrap_servers, check_connection, client_config
+from infra.connection import ConnectionFailed, check_connection, client_config
 from infra.credentials import CredentialError
 from infra.settings import load_settings
-from producers import bench as bench_module
 from producers.adapters import Row, count_rows, is_csv
 from producers.agencies import agencies, deployed_ingress_topic
 from producers.exceptions import MappingError, ProducersError
@@ -319,73 +318,7 @@ def generate_command(
     console.print(f"{len(result.lines)} files and {GROUND_TRUTH} written to [bold]{target}[/]")
 
 
-# -- bench -------------------------------------------------------------------------------------
-
-
-def bench_publish_command(
-    events: int | None = typer.Option(
-        None,
-        "--events",
-        min=1,
-        help=f"Events per stage (default: {bench_module.DEFAULT_EVENTS:,} unless --seconds).",
-    ),
-    seconds: float | None = typer.Option(None, "--seconds", min=0.1, help="Stop each stage after this long."),
-    batch_size: int = typer.Option(
-        DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Events per signed batch."
-    ),
-    bootstrap: str | None = typer.Option(
-        None, "--bootstrap", help="Kafka bootstrap servers (overrides KAFKA_BOOTSTRAP_SERVERS)."
-    ),
-    pin_cpu: int | None = typer.Option(
-        None, "--pin-cpu", min=0, help="Pin the process (and librdkafka's threads) to this CPU."
-    ),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Measure events/s for validate + sign + encode + produce of IntelligenceReports on one thread.
-
-    Each stage is timed alone, then the whole path through the agency publisher, against the real
-    broker on a topic created for the run and deleted after. The target is 20,000 events/s.
-    """
-    servers = bootstrap or bootstrap_servers()
-    if not as_json:
-        console.print(f"[dim]benchmarking against {servers} ...[/]")
-    result = bench_module.run(servers, events=events, seconds=seconds, batch_size=batch_size, pin_cpu=pin_cpu)
-    if as_json:
-        print_json(result.to_json())
-        return
-    table = Table(
-        title=f"publish IntelligenceReport ({result.mean_value_bytes:.0f} bytes, batches of {batch_size})"
-    )
-    table.add_column("stage")
-    table.add_column("events", justify="right")
-    table.add_column("events/s", justify="right")
-    table.add_column("µs/event", justify="right")
-    table.add_column("share", justify="right")
-    for stage in result.stages:
-        table.add_row(
-            stage.name,
-            f"{stage.events:,}",
-            f"{stage.rate:,.0f}",
-            f"{stage.micros:.1f}",
-            f"{result.share(stage):.0%}",
-        )
-    table.add_row(
-        "(broker acks)",
-        f"{result.broker.events:,}",
-        f"{result.broker.rate:,.0f}",
-        f"{result.broker.micros:.1f}",
-        "",
-        style="dim",
-    )
-    e2e = result.end_to_end
-    verdict = "[green]meets[/]" if e2e.rate >= bench_module.TARGET_RATE else "[red]below[/]"
-    table.add_row("end to end", f"{e2e.events:,}", f"{e2e.rate:,.0f}", f"{e2e.micros:.1f}", "", style="bold")
-    out.print(table)
-    console.print(f"end to end {verdict} the target of {bench_module.TARGET_RATE:,} events/s")
-
-
-def register(app: typer.Typer, bench_app: typer.Typer) -> None:
-    """Mount `ingest` and `generate` on the root app and `publish` on the `bench` group."""
+def register(app: typer.Typer) -> None:
+    """Mount `ingest` and `generate` on the root app."""
     app.command(name="ingest")(ingest_command)
     app.command(name="generate")(generate_command)
-    bench_app.command(name="publish")(bench_publish_command)

@@ -1,17 +1,10 @@
 """Errors raised by the agency side. Every one says what to fix, naming the event, file or key.
 
-::
-
-    ProducersError
-    ├── UnknownAgency        the agency id is not in the registry
-    ├── PublisherClosed      publish() after close()
-    ├── DeliveryFailed       events the broker did not acknowledge (lists their event ids)
-    ├── MappingError         a CSV column-mapping file is invalid (names the file and key)
-    └── ScenarioError        an unknown scenario or impossible generator arguments
-
 A record that breaks its schema or the domain rules raises
 :class:`schemas.exceptions.RecordInvalid` (re-exported by :mod:`producers`), whose issues name
 the record, the field and the reason, before anything is sent.
+
+The whole tree, this family in it, is drawn in :mod:`errors` under :class:`errors.PentameterError`.
 """
 
 from __future__ import annotations
@@ -19,16 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from errors import NotFound, PentameterError
 
-class ProducersError(Exception):
+
+class ProducersError(PentameterError):
     """Base class of the errors of the agency side."""
 
 
-class UnknownAgency(ProducersError, KeyError):
+class UnknownAgency(ProducersError, NotFound):
     """The agency id is not a known agency."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else ""
 
 
 class PublisherClosed(ProducersError):

@@ -52,7 +52,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from clikit.choices import closest
-from producers.exceptions import MappingError
+from producers.exceptions import MappingError, ProducersError
 from schemas.catalogue import Catalogue, default_catalogue
 from schemas.entry import SchemaEntry
 from schemas.exceptions import UnknownSchema
@@ -78,7 +78,7 @@ _OPTIONS = {
 }
 
 
-class ConversionFailed(ValueError):
+class ConversionFailed(ProducersError, ValueError):
     """A cell's text cannot be converted as the mapping says."""
 
 

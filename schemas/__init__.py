@@ -9,9 +9,9 @@ Modules, one job each: ``catalogue`` (find schemas), ``repository`` (read the re
 ``entry`` (one schema version), ``fields`` (field paths and marks), ``marks`` (the closed mark
 list), ``compatibility`` (Avro resolution rules and modes), ``wire`` (single-object encoding),
 ``convert`` (JSON <-> Avro-ready values), ``rules`` (domain rules), ``validation`` (both, with
-readable issues), ``projection`` (partner subset schemas), ``governance`` (catalogue <-> topic
-messages), ``samples`` (one example per event), ``testing`` (hypothesis strategies, tests only),
-``cli`` (``pentameter schemas``).
+readable issues), ``governance`` (catalogue <-> topic messages), ``samples`` (one example per
+event), ``cli`` (``pentameter schemas``). Partners' subset schemas are derived by the policy
+engine (:mod:`policies.projection`).
 
 This package imports nothing from the rest of Pentameter: it is the bottom of the graph.
 """
@@ -54,7 +54,6 @@ from schemas.governance import (
     entry_message,
 )
 from schemas.marks import ALL_MARKS, MARK_DOCS, Mark
-from schemas.projection import project
 from schemas.samples import sample
 from schemas.validation import Issue, read_jsonl, validate, validate_many
 from schemas.wire import Codec, decode, encode, read_fingerprint
@@ -100,7 +99,6 @@ __all__ = [
     "entry_message",
     "fingerprint_bytes",
     "load_catalogue",
-    "project",
     "read_fingerprint",
     "read_jsonl",
     "reader_writer_incompatibilities",

@@ -4,25 +4,7 @@ Callers that only want to know "did the schema layer refuse this?" catch
 :class:`SchemasError`; callers that act differently per failure (a router dead-lettering an
 unknown fingerprint, an adapter showing validation issues to a person) catch the leaf.
 
-::
-
-    SchemasError
-    ├── CatalogueError                  the catalogue could not be built or queried
-    │   ├── CatalogueFileError          catalogue.yaml or an .avsc file is malformed (names file/key)
-    │   ├── SchemaDefinitionError       a schema breaks the house rules (no doc, unknown mark, ...)
-    │   ├── UnknownSchema               no schema with that name / version
-    │   │   └── UnknownFingerprint      no schema with that fingerprint (also a WireError)
-    │   ├── FingerprintMismatch         a schema document's fingerprint does not match its schema
-    │   ├── IncompatibleSchema          registration refused: breaks the compatibility mode
-    │   └── UnknownFieldPath            a field path that the schema does not have
-    ├── GovernanceMessageError          a governance-topic message cannot be read
-    ├── WireError                       single-object encoding failed
-    │   ├── NotSingleObjectEncoded      bytes do not start with the C3 01 marker (or are too short)
-    │   ├── UnknownFingerprint          (see above)
-    │   ├── UndecodableBody             the Avro body is truncated, corrupt or has trailing bytes
-    │   ├── IncompatibleReader          the requested reader schema cannot read the writer's data
-    │   └── UnencodableRecord           the record does not fit the schema it is encoded with
-    └── RecordInvalid                   a record breaks its schema or the domain rules (has .issues)
+The whole tree, this family in it, is drawn in :mod:`errors` under :class:`errors.PentameterError`.
 """
 
 from __future__ import annotations
@@ -30,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from errors import PentameterError
+
 if TYPE_CHECKING:
     from schemas.validation import Issue
 
 
-class SchemasError(Exception):
+class SchemasError(PentameterError):
     """Base class of every error raised by the schemas package."""
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from schemas.exceptions import SchemasError
+
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 NAMED_KINDS = frozenset({"record", "error", "enum", "fixed"})
 
@@ -23,7 +25,7 @@ Schema = Any
 """An Avro schema as parsed JSON: a str (primitive or name), a list (union) or a dict."""
 
 
-class SchemaNameError(Exception):
+class SchemaNameError(SchemasError):
     """A name problem found while expanding; callers turn it into a catalogue error."""
 
 

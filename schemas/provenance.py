@@ -64,6 +64,10 @@ class UnknownKey(ProvenanceError):
     """The key id is not one of the agency's trusted keys."""
 
 
+class KeyOfAnotherAgency(UnknownKey):
+    """The signing key is trusted, but for another agency than the one the record names."""
+
+
 class BadSignature(ProvenanceError):
     """The proof does not lead to a root the agency signed: the event or its headers changed."""
 
@@ -205,7 +209,7 @@ class Verifier:
         if len(proof_bytes) % 32:
             raise BadSignature("the Merkle proof is not a whole number of SHA-256 hashes")
         if not key_id.startswith(agency + ":"):
-            raise UnknownKey(f"key {key_id!r} does not belong to agency {agency!r}")
+            raise KeyOfAnotherAgency(f"key {key_id!r} does not belong to agency {agency!r}")
         proof = [proof_bytes[i : i + 32] for i in range(0, len(proof_bytes), 32)]
         root = root_from_proof(leaf_hash(key, value), index, size, proof)
         cache_key = (key_id, batch, root, signature)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from schemas.exceptions import CatalogueFileError, SchemaDefinitionError
 from schemas.lint import lint
 from schemas.naming import NAMED_KINDS, SchemaNameError, definition_name, expand, short_name
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
+PACKAGE_ROOT = Path(str(resources.files("schemas")))
 """Default repository root: the directory holding catalogue.yaml and avro/."""
 
 CATALOGUE_FILE = "catalogue.yaml"

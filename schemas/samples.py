@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from schemas.convert import to_json
+from schemas.exceptions import UnknownSchema
 
 Record = dict[str, Any]
 
@@ -337,15 +338,10 @@ def sample(event_type: str) -> Record:
     try:
         return copy.deepcopy(SAMPLES[event_type]())
     except KeyError:
-        raise KeyError(f"no sample for {event_type!r} (have {', '.join(SAMPLES)})") from None
+        raise UnknownSchema(f"no sample for {event_type!r} (have {', '.join(SAMPLES)})") from None
 
 
 def sample_json(event_type: str) -> Record:
     """The example as an agency would submit it in JSON (ISO strings, string UUIDs)."""
     result: Record = to_json(sample(event_type))
     return result
-
-
-def all_samples() -> dict[str, Record]:
-    """One example record per event type."""
-    return {name: sample(name) for name in SAMPLES}

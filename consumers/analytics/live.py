@@ -35,6 +35,7 @@ from types import TracebackType
 from typing import IO, Any, NamedTuple, Protocol
 
 from consumers.analytics import dashboard
+from consumers.exceptions import AnalyticsStopped
 from consumers.runtime import Runtime
 from infra.settings import PROJECT_ROOT
 
@@ -255,7 +256,7 @@ class OperationPicture:
     def get(self, path: str) -> Any:
         """GET a JSON endpoint of the dashboard (``api/figures``, ``api/links``, ``api/status``)."""
         if not self.alive():
-            raise RuntimeError(f"the analytics worker has stopped:\n{self.log_tail()}")
+            raise AnalyticsStopped(f"the analytics worker has stopped:\n{self.log_tail()}")
         with urllib.request.urlopen(self.url + path.lstrip("/"), timeout=10) as response:
             return json.loads(response.read().decode())
 

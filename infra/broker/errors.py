@@ -1,17 +1,14 @@
 """Errors the local broker manager raises, each phrased so an operator can act on it.
 
-BrokerError
-├── ToolMissing        java or mvn absent or too old
-├── FetchFailed        Maven could not fetch the Kafka jars
-├── PortInUse          a port the cluster needs is taken by another process
-├── StartFailed        a node did not come up (carries the tail of its log)
-└── ClusterMismatch    a different local cluster is already running
+The whole tree, this family in it, is drawn in :mod:`errors` under :class:`errors.PentameterError`.
 """
 
 from __future__ import annotations
 
+from infra.exceptions import InfraError
 
-class BrokerError(Exception):
+
+class BrokerError(InfraError):
     """Base class: something stopped the local Kafka cluster from being managed."""
 
 

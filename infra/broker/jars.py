@@ -11,11 +11,12 @@ import os
 import re
 import shutil
 import subprocess
+from importlib import resources
 from pathlib import Path
 
 from infra.broker.errors import FetchFailed, ToolMissing
 
-POM = Path(__file__).with_name("pom.xml")
+POM = Path(str(resources.files("infra.broker") / "pom.xml"))
 KAFKA_VERSION = re.search(r"<kafka.version>([^<]+)</kafka.version>", POM.read_text()).group(1)  # type: ignore[union-attr]
 
 

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from pentameter.faults import FaultResult, fault_table
-from pentameter.faults_check import (
+from bench.faults import FaultResult, fault_table
+from bench.faults_check import (
     PartnerCopy,
     Published,
     copies_refused,

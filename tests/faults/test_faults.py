@@ -2,7 +2,7 @@
 duplicated or reordered, nothing unexplained reaches a partner, and each fault really happened.
 
 One cluster serves the four faults (each in its own topic namespace); the router runs as a
-subprocess so it can be killed. See ``pentameter/faults.py`` for how each fault is injected and
+subprocess so it can be killed. See ``bench/faults.py`` for how each fault is injected and
 proven.
 """
 
@@ -16,10 +16,10 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from bench.faults import FAULTS, STALL_EXIT, FaultLab, FaultResult, FaultRun, fault_table
 from consumers.router import REWIND_FAILED, STALLED_CONSUMER
 from infra.ports import free_port_range
 from pentameter.cli import app
-from pentameter.faults import FAULTS, STALL_EXIT, FaultLab, FaultResult, FaultRun, fault_table
 from tests.support.orphans import claim
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]

@@ -7,9 +7,9 @@ import linecache
 
 import pytest
 
+from bench.faults import ROUTER_SOURCE, stall_site
+from bench.faults_quorum import leader_of
 from infra.settings import PROJECT_ROOT
-from pentameter.faults import ROUTER_SOURCE, stall_site
-from pentameter.faults_quorum import leader_of
 
 pytestmark = [pytest.mark.faults]
 

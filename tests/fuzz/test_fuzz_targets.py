@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pentameter.fuzzing import TARGETS, FuzzRow, fuzz_table_rows, run_fuzz
+from bench.fuzzing import TARGETS, FuzzRow, fuzz_table_rows, run_fuzz
 
 pytestmark = pytest.mark.fuzz
 

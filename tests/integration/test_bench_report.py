@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 import pentameter
-from pentameter.bench_report import ReportConfig, run_report, write_documents
-from pentameter.faults import FaultResult
+from bench.faults import FaultResult
+from bench.report import ReportConfig, run_report, write_documents
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -41,7 +41,7 @@ def _stub_fault_suite(monkeypatch: pytest.MonkeyPatch, calls: list[dict[str, Any
         return [FaultResult(f, 50, 50, 50, 0, 0, 0, 0, 1.5) for f in faults]
 
     stub = types.SimpleNamespace(FAULTS=("kill-leader", "pause-broker"), run_fault_suite=run_fault_suite)
-    monkeypatch.setitem(sys.modules, "pentameter.faults", stub)
+    monkeypatch.setitem(sys.modules, "bench.faults", stub)
     monkeypatch.setattr(pentameter, "faults", stub, raising=False)
 
 
@@ -119,9 +119,9 @@ def test_tiny_report_writes_both_documents_with_every_figure(
 def test_a_missing_fault_suite_is_said_in_the_document(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setitem(sys.modules, "pentameter.faults", None)  # import fails as if the file were absent
+    monkeypatch.setitem(sys.modules, "bench.faults", None)  # import fails as if the file were absent
     monkeypatch.delattr(pentameter, "faults", raising=False)
-    from pentameter.bench_report import _faults
+    from bench.report import _faults
 
     found, missing = _faults(TINY, lambda _: None)
     assert found is None and missing is not None and "not available" in missing
@@ -132,9 +132,9 @@ def test_a_failing_fault_suite_is_said_in_the_document(monkeypatch: pytest.Monke
         raise TimeoutError("timed out after 120s waiting for sync")
 
     stub = types.SimpleNamespace(FAULTS=("kill-leader",), run_fault_suite=run_fault_suite)
-    monkeypatch.setitem(sys.modules, "pentameter.faults", stub)
+    monkeypatch.setitem(sys.modules, "bench.faults", stub)
     monkeypatch.setattr(pentameter, "faults", stub, raising=False)
-    from pentameter.bench_report import _faults
+    from bench.report import _faults
 
     found, missing = _faults(TINY, lambda _: None)
     assert found is None

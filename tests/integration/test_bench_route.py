@@ -8,7 +8,7 @@ import time
 import pytest
 from confluent_kafka.admin import AdminClient
 
-from pentameter.bench_route import run_route_bench
+from bench.route import run_route_bench
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

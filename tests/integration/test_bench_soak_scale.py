@@ -10,7 +10,7 @@ import pytest
 from confluent_kafka.admin import AdminClient
 from typer.testing import CliRunner
 
-from pentameter.bench_scale import run_scale
+from bench.scale import run_scale
 from pentameter.cli import app
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from confluent_kafka.admin import AdminClient
 
-from producers.bench import run
+from bench.publish import run
 
 pytestmark = pytest.mark.kafka
 

@@ -28,9 +28,7 @@ pytestmark = pytest.mark.kafka
 MAPPINGS = Path(__file__).resolve().parents[2] / "producers" / "mappings"
 
 app = typer.Typer()
-bench_app = typer.Typer()
-app.add_typer(bench_app, name="bench")
-register(app, bench_app)
+register(app)
 
 
 def consume(bootstrap: str, topic: str, expected: int, timeout: float = 60.0) -> list[Record]:

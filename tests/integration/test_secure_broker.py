@@ -246,7 +246,7 @@ def test_ingest_publishes_as_its_principal_and_refuses_fast_without_one(
     from tests.integration.pipeline import AGENCY, sample_events
 
     app = typer.Typer()
-    register(app, typer.Typer())
+    register(app)
     source = tmp_path / "events.jsonl"
     events = sample_events(3)
     source.write_text("".join(json.dumps(to_json(e)) + "\n" for e in events), encoding="utf-8")

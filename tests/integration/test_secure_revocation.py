@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from consumers.cli import partner_reader
 from consumers.deadletter import read_rejection
+from consumers.exceptions import TopicNotReadable
 from consumers.ledger import verify_entries
 from consumers.partner import PartnerRecord, partner_group
 from consumers.revocation import REVOCATION_CHAIN, REVOCATION_KIND
@@ -337,5 +338,5 @@ def test_every_component_reads_the_governance_topic_under_its_own_grants(secure:
     schemas = [parse_message(r.key or b"", r.value or b"") for r in read_topic(ncc, own["ncc"])]
     assert schemas and {s.schema.get("partner") for s in schemas} == {"ncc"}
     for refused in (own[PARTNER], own["ngo.poppy"], shared):
-        with pytest.raises(PermissionError, match="may not read"):
+        with pytest.raises(TopicNotReadable, match="may not read"):
             list(read_topic(ncc, refused))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -11,7 +10,6 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-import clikit
 from clikit.choices import closest, require, unknown_message
 from clikit.helptext import reflow
 from clikit.humane import duration, iso, when
@@ -99,14 +97,3 @@ def test_json_output_writes_moments_as_iso_and_paths_as_text() -> None:
 def test_reflow_joins_paragraph_lines_but_keeps_lists() -> None:
     text = "First line\nstill the first.\n\nSecond para\nwrapped here.\n\nA list:\n- one\n- two"
     assert reflow(text) == "First line still the first.\n\nSecond para wrapped here.\n\nA list:\n- one\n- two"
-
-
-def test_clikit_imports_no_other_pentameter_package() -> None:
-    root = Path(clikit.__file__).parent
-    others = {"schemas", "policies", "infra", "producers", "consumers", "pentameter"}
-    for path in root.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            if isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            assert not {n.split(".")[0] for n in names} & others, f"{path.name} imports {names}"

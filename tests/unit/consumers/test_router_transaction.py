@@ -17,6 +17,7 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from consumers.decisions import Outcome, Source
+from consumers.exceptions import ConsumerStalled
 from consumers.oversize import Limits
 from consumers.positions import Positions
 from consumers.recent_events import RecentEvents
@@ -160,7 +161,7 @@ def _supervised(consumer: StalledConsumer, limit: float | None) -> Router:
 def test_a_supervised_worker_reading_nothing_while_records_wait_stops() -> None:
     consumer = StalledConsumer(committed=192, end=600)
     router = _supervised(consumer, limit=90)
-    with pytest.raises(RuntimeError, match=f"{STALLED_CONSUMER}: 408 record"):
+    with pytest.raises(ConsumerStalled, match=f"{STALLED_CONSUMER}: 408 record"):
         router._stop_if_stalled(last_input=time.monotonic() - 91)
 
 

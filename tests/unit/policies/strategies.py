@@ -21,7 +21,7 @@ from policies.scrub import PLACEHOLDERS
 from schemas.codes import FORCE_REGION
 from schemas.entry import SchemaEntry
 from schemas.naming import resolve, type_of
-from schemas.testing import records
+from tests.support.records import records
 from tests.unit.policies.conftest import TODAY
 
 PARTNERS = (

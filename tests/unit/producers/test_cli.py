@@ -12,14 +12,12 @@ from typer.testing import CliRunner, Result
 from producers.cli import register
 
 app = typer.Typer()
-bench_app = typer.Typer(help="Benchmarks.")
-app.add_typer(bench_app, name="bench")
-register(app, bench_app)
+register(app)
 runner = CliRunner()
 NOWHERE = "127.0.0.1:1"
 
 
-@pytest.mark.parametrize("path", [["ingest"], ["generate"], ["bench", "publish"]])
+@pytest.mark.parametrize("path", [["ingest"], ["generate"]])
 def test_help_explains(path: list[str]) -> None:
     result = runner.invoke(app, [*path, "--help"])
     assert result.exit_code == 0, result.output

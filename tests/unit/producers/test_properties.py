@@ -19,7 +19,7 @@ from producers.pentameter2.figures import apportion, split_amount
 from producers.publisher import AgencyPublisher
 from schemas.exceptions import RecordInvalid
 from schemas.provenance import Signer
-from schemas.testing import any_record
+from tests.support.records import any_record
 
 AGENCY = "police.gloucestershire"
 

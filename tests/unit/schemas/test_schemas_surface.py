@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
-from pathlib import Path
 
 import schemas
 from schemas import exceptions
@@ -51,7 +49,6 @@ EXPECTED_ALL = [
     "entry_message",
     "fingerprint_bytes",
     "load_catalogue",
-    "project",
     "read_fingerprint",
     "read_jsonl",
     "reader_writer_incompatibilities",
@@ -77,23 +74,10 @@ def test_every_exception_derives_from_the_one_base() -> None:
     assert len(errors) == 16
     for error in errors:
         assert issubclass(error, schemas.SchemasError), error
-        assert error.__name__ in (exceptions.__doc__ or ""), f"{error.__name__} not in the tree"
         assert error.__name__ in schemas.__all__
 
 
-def test_package_imports_no_other_pentameter_package() -> None:
-    root = Path(schemas.__file__).parent
-    forbidden = {"producers", "consumers", "policies", "infra", "pentameter"}
-    for path in root.glob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            for name in names:
-                assert name.split(".")[0] not in forbidden, f"{path.name} imports {name}"
+def test_importing_the_package_loads_no_other_pentameter_package() -> None:
     code = (
         "import sys, schemas, schemas.cli; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "

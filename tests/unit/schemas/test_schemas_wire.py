@@ -20,9 +20,9 @@ from schemas import (
     load_catalogue,
     sample,
 )
-from schemas.testing import any_record
 from schemas.validation import validate
 from schemas.wire import HEADER_SIZE, MAGIC, read_fingerprint
+from tests.support.records import any_record
 
 CATALOGUE = load_catalogue()
 CODEC = Codec(CATALOGUE)

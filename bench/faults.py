@@ -9,7 +9,7 @@ Each fault runs on its own topic namespace of a private local cluster (replicati
 3. mid-stream the fault is injected, and the run waits until the router has committed every
    ingress record;
 4. partner topics and the audit ledger are read with ``isolation.level=read_committed`` and judged
-   by :func:`pentameter.faults_check.tally`: every acknowledged event on every partner the policy
+   by :func:`bench.faults_check.tally`: every acknowledged event on every partner the policy
    engine entitles (``engine.route``) exactly once, in per-case publish order, and nothing on a
    partner topic the ledger does not explain.
 
@@ -57,15 +57,7 @@ from confluent_kafka.admin import AdminClient, OffsetSpec
 from rich.console import Console
 from rich.table import Table
 
-from consumers.ledger import verify_entries
-from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
-from infra.broker.errors import PortInUse
-from infra.broker.local import LocalCluster
-from infra.broker.probe import quiet_logger
-from infra.ports import free_port_range
-from infra.settings import PROJECT_ROOT, Settings, load_settings
-from infra.topics import AUDIT_TOPIC, ensure_topics
-from pentameter.faults_check import (
+from bench.faults_check import (
     PartnerCopy,
     Published,
     copies_refused,
@@ -75,8 +67,16 @@ from pentameter.faults_check import (
     repeated_decisions,
     tally,
 )
-from pentameter.faults_quorum import active_controller
-from pentameter.router_process import terminate
+from bench.faults_quorum import active_controller
+from bench.router_process import terminate
+from consumers.ledger import verify_entries
+from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
+from infra.broker.errors import PortInUse
+from infra.broker.local import LocalCluster
+from infra.broker.probe import quiet_logger
+from infra.ports import free_port_range
+from infra.settings import PROJECT_ROOT, Settings, load_settings
+from infra.topics import AUDIT_TOPIC, ensure_topics
 from producers.agencies import ingress_topic
 from producers.exceptions import DeliveryFailed
 from producers.publisher import AgencyPublisher, DeliveryReport
@@ -263,7 +263,7 @@ class _Stream(threading.Thread):
 
 def _quiet_logger() -> logging.Logger:
     """librdkafka's connection-refused chatter is expected while nodes are down: keep it out."""
-    return quiet_logger("pentameter.faults.client")
+    return quiet_logger("bench.faults.client")
 
 
 # -- the router process ----------------------------------------------------------------------------
@@ -502,9 +502,9 @@ class FaultLab:
         self.progress(f"{fault}: streaming {events} events at {self.rate:g}/s (topic prefix {prefix})")
         try:
             router.start()
-            self._until(lambda: "assigned ['" in router.log.read_text(), 120, "the router joining", ctx)
+            self.until(lambda: "assigned ['" in router.log.read_text(), 120, "the router joining", ctx)
             stream.start()
-            self._until(
+            self.until(
                 lambda: stream.sent >= events // 4 and self._committed_events(ctx) > 0,
                 120,
                 "the router committing its first events",
@@ -518,7 +518,7 @@ class FaultLab:
                 raise RuntimeError(f"the publisher failed: {stream.error!r}") from stream.error
             self._settle()
             drain = max(DRAIN_TIMEOUT, events / DRAIN_RATE)
-            self._until(lambda: self._drained(ctx), drain, "the routers draining the ingress", ctx)
+            self.until(lambda: self._drained(ctx), drain, "the routers draining the ingress", ctx)
             for each in ctx.routers:
                 each.stop()
             self.progress(f"{fault}: drained; checking partner topics and the ledger")
@@ -534,7 +534,7 @@ class FaultLab:
             self._drop_topics(runtime)
 
     # -- waiting ---------------------------------------------------------------------------------------
-    def _until(
+    def until(
         self, condition: Callable[[], bool], timeout: float, what: str, ctx: _Context | None = None
     ) -> None:
         """Wait for ``condition`` (restarting routers that exit by themselves); at the deadline,
@@ -563,7 +563,7 @@ class FaultLab:
             topics = admin.list_topics(timeout=5).topics.values()
             return all(len(p.isrs) == len(p.replicas) for t in topics for p in t.partitions.values())
 
-        self._until(replicated, timeout, "every partition back in sync")
+        self.until(replicated, timeout, "every partition back in sync")
 
     def _committed_events(self, ctx: _Context) -> int:
         """Ingress records the router group has committed (offsets of the agency's partitions)."""
@@ -767,7 +767,7 @@ def _kill_leader(ctx: _Context) -> bool:
             return True
         return False
 
-    lab._until(leadership_moved, 60, f"a new leader of {ctx.ingress}/0", ctx)
+    lab.until(leadership_moved, 60, f"a new leader of {ctx.ingress}/0", ctx)
     facts["leader_after"] = moved[-1]
     facts["seconds_down"] = _pause(2.0)
     lab.cluster.start_node(node)
@@ -844,7 +844,7 @@ def _freeze_in_transaction(ctx: _Context, attempts: int = 60) -> int | None:
         router.signal(signal.SIGSTOP)
         written = _outputs(admin, ctx)
         landed = _unchanged(lambda: _ends(admin, written, IsolationLevel.READ_UNCOMMITTED))  # noqa: B023
-        ctx.lab._until(landed, 30, "the frozen router's writes landing")
+        ctx.lab.until(landed, 30, "the frozen router's writes landing")
         if _open_transaction(admin, ctx):
             return attempt
         router.signal(signal.SIGCONT)
@@ -889,7 +889,7 @@ def _pause_broker(ctx: _Context) -> bool:
     stopped = time.monotonic()
     try:
         minimum = BROKER_SESSION_TIMEOUT + 1.0
-        lab._until(
+        lab.until(
             lambda: time.monotonic() - stopped > minimum and _led_by(survivors, node, prefix) == 0,
             90,
             f"node {node} fenced by the controller",
@@ -982,10 +982,10 @@ def _pause_controller(ctx: _Context) -> bool:
     paused = time.monotonic()
     try:
         moved = f"a controller other than node {node}"
-        lab._until(lambda: active_controller(logs) not in (None, node), 60, moved, ctx)
+        lab.until(lambda: active_controller(logs) not in (None, node), 60, moved, ctx)
         facts["controller_while_paused"] = active_controller(logs)
         until = paused + CONTROLLER_PAUSE_SECONDS
-        lab._until(lambda: time.monotonic() >= until, CONTROLLER_PAUSE_SECONDS + 5, "the pause's end", ctx)
+        lab.until(lambda: time.monotonic() >= until, CONTROLLER_PAUSE_SECONDS + 5, "the pause's end", ctx)
     finally:
         facts["seconds_paused"] = round(time.monotonic() - paused, 1)
         lab.cluster.signal_node(node, signal.SIGCONT)
@@ -1006,7 +1006,7 @@ def _kill_routers(ctx: _Context) -> bool:
     started, kills = time.monotonic(), []
     for moment in moments:
         at = started + moment
-        ctx.lab._until(lambda: time.monotonic() >= at, moment + 5, "the next kill's moment", ctx)  # noqa: B023
+        ctx.lab.until(lambda: time.monotonic() >= at, moment + 5, "the next kill's moment", ctx)  # noqa: B023
         victim = rng.choice(ctx.routers)
         victim.kill()
         victim.start()

@@ -1,7 +1,7 @@
 """`pentameter bench soak`: does the router hold steady for minutes on end?
 
 A router worker runs as its own process (``pentameter router run``, see
-:mod:`pentameter.router_process`) in a fresh topic namespace, while this process publishes the
+:mod:`bench.router_process`) in a fresh topic namespace, while this process publishes the
 route benchmark's realistic events (every agency, signed) at a steady rate below the router's
 capacity. Every few seconds the router's resident memory is read from ``/proc/<pid>/status``. A
 read_committed partner consumer on the busiest partner topic times each event from publish to
@@ -32,8 +32,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from infra.connection import bootstrap_servers
-from pentameter.bench_route import (
+from bench.route import (
     DRAIN_TIMEOUT,
     PartnerWatch,
     Publishers,
@@ -44,7 +43,8 @@ from pentameter.bench_route import (
     machine,
     warm_up,
 )
-from pentameter.router_process import RouterProcess, wait_until_assigned
+from bench.router_process import RouterProcess, wait_until_assigned
+from infra.connection import bootstrap_servers
 
 DEFAULT_MINUTES = 10.0
 DEFAULT_RATE = 200

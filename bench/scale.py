@@ -31,10 +31,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from consumers.topic_reader import read_topic, wait_until_settled
-from infra.connection import bootstrap_servers
-from infra.topics import AUDIT_TOPIC
-from pentameter.bench_route import (
+from bench.route import (
     Publishers,
     _drop_namespace,
     bench_runtime,
@@ -42,7 +39,10 @@ from pentameter.bench_route import (
     event_pool,
     machine,
 )
-from pentameter.router_process import RouterProcess, wait_until_assigned, wait_until_committed
+from bench.router_process import RouterProcess, wait_until_assigned, wait_until_committed
+from consumers.topic_reader import read_topic, wait_until_settled
+from infra.connection import bootstrap_servers
+from infra.topics import AUDIT_TOPIC
 
 DEFAULT_EVENTS = 20_000
 

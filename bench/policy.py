@@ -184,8 +184,3 @@ def policy_command(
         f"projections/s ({figures['deliveries_per_event']} deliveries per event); "
         f"{figures['cpu_seconds']} CPU s in {figures['seconds']} s"
     )
-
-
-def register(bench_app: typer.Typer) -> None:
-    """Mount ``policy`` on the root command's ``bench`` group."""
-    bench_app.command(name="policy")(policy_command)

@@ -6,7 +6,7 @@ wrote them, next to the machine it ran on, the method, the target it is held to,
 command that reproduces it. Durations are configurable so a test can run the whole report in a
 tiny configuration; the defaults take about ten minutes on a 2-core machine.
 
-The fault suite (:mod:`pentameter.faults`) and the fuzz runner (:mod:`pentameter.fuzzing`, which
+The fault suite (:mod:`bench.faults`) and the fuzz runner (:mod:`bench.fuzzing`, which
 needs the development dependency hypothesis) are imported only when the report runs.
 """
 
@@ -31,14 +31,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bench import publish as publish_bench
+from bench.policy import bench_policy
+from bench.route import run_route_bench
+from bench.scale import run_scale, scale_rows
+from bench.soak import run_soak, soak_rows
 from infra.broker.jars import KAFKA_VERSION
 from infra.connection import bootstrap_servers
 from infra.settings import PROJECT_ROOT
-from pentameter.bench_route import run_route_bench
-from pentameter.bench_scale import run_scale, scale_rows
-from pentameter.bench_soak import run_soak, soak_rows
-from policies.bench import bench_policy
-from producers import bench as publish_bench
 
 PUBLISH_TARGET = publish_bench.TARGET_RATE
 POLICY_TARGET = 100_000
@@ -200,9 +200,9 @@ def _faults(
     config: ReportConfig, say: Callable[[str], None]
 ) -> tuple[list[dict[str, Any]] | None, str | None]:
     try:
-        from pentameter import faults
+        from bench import faults
     except ImportError as exc:
-        return None, f"the fault suite (pentameter/faults.py) is not available: {exc}"
+        return None, f"the fault suite (bench/faults.py) is not available: {exc}"
     with tempfile.TemporaryDirectory(prefix="pentameter-faults-") as tmp:
         kwargs: dict[str, Any] = {"on_progress": lambda text: say(f"faults: {text}")}
         if config.fault_events:
@@ -230,7 +230,7 @@ def _plain(result: object) -> dict[str, Any]:
 
 
 def _fuzz(config: ReportConfig, say: Callable[[str], None]) -> list[dict[str, Any]]:
-    from pentameter.fuzzing import run_fuzz
+    from bench.fuzzing import run_fuzz
 
     rows = run_fuzz(config.fuzz_seed, config.fuzz_examples, on_progress=lambda t: say(f"fuzz: {t} done"))
     return [row.to_json() for row in rows]
@@ -616,7 +616,7 @@ def reliability_markdown(r: ReportResults) -> str:
                 ("fuzz suite (tests, fewer examples)", "`.venv/bin/pytest tests/fuzz`"),
                 (
                     "fuzz runner with this run's seed and size",
-                    f"`.venv/bin/python -c 'from pentameter.fuzzing import run_fuzz; "
+                    f"`.venv/bin/python -c 'from bench.fuzzing import run_fuzz; "
                     f"print(run_fuzz({c.fuzz_seed}, {c.fuzz_examples}))'`",
                 ),
                 (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from producers.bench import TARGET_RATE, BenchResult, Stage
+from bench.publish import TARGET_RATE, BenchResult, Stage
 
 
 def test_shares_and_json() -> None:

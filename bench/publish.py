@@ -31,9 +31,14 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import typer
 from confluent_kafka import Producer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from rich.console import Console
+from rich.table import Table
 
+from clikit.output import JSON_OPTION, print_json
+from infra.connection import bootstrap_servers
 from producers import pentameter2
 from producers.checks import check_event
 from producers.publisher import DEFAULT_BATCH_SIZE, AgencyPublisher, publisher_config
@@ -46,6 +51,8 @@ BENCH_AGENCY = "police.gloucestershire"
 DEFAULT_EVENTS = 20_000
 TARGET_RATE = 20_000
 """Events per second the publish path should sustain on one core."""
+console = Console(stderr=True, soft_wrap=True)
+out = Console()
 
 
 @dataclass(frozen=True)
@@ -289,3 +296,65 @@ def run(
     finally:
         delete_topic({"bootstrap.servers": bootstrap}, topic)
     return BenchResult(stages, broker, total, batch_size, mean_bytes, bootstrap, pin_cpu)
+
+
+def publish_command(
+    events: int | None = typer.Option(
+        None,
+        "--events",
+        min=1,
+        help=f"Events per stage (default: {DEFAULT_EVENTS:,} unless --seconds).",
+    ),
+    seconds: float | None = typer.Option(None, "--seconds", min=0.1, help="Stop each stage after this long."),
+    batch_size: int = typer.Option(
+        DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Events per signed batch."
+    ),
+    bootstrap: str | None = typer.Option(
+        None, "--bootstrap", help="Kafka bootstrap servers (overrides KAFKA_BOOTSTRAP_SERVERS)."
+    ),
+    pin_cpu: int | None = typer.Option(
+        None, "--pin-cpu", min=0, help="Pin the process (and librdkafka's threads) to this CPU."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Measure events/s for validate + sign + encode + produce of IntelligenceReports on one thread.
+
+    Each stage is timed alone, then the whole path through the agency publisher, against the real
+    broker on a topic created for the run and deleted after. The target is 20,000 events/s.
+    """
+    servers = bootstrap or bootstrap_servers()
+    if not as_json:
+        console.print(f"[dim]benchmarking against {servers} ...[/]")
+    result = run(servers, events=events, seconds=seconds, batch_size=batch_size, pin_cpu=pin_cpu)
+    if as_json:
+        print_json(result.to_json())
+        return
+    table = Table(
+        title=f"publish IntelligenceReport ({result.mean_value_bytes:.0f} bytes, batches of {batch_size})"
+    )
+    table.add_column("stage")
+    table.add_column("events", justify="right")
+    table.add_column("events/s", justify="right")
+    table.add_column("µs/event", justify="right")
+    table.add_column("share", justify="right")
+    for stage in result.stages:
+        table.add_row(
+            stage.name,
+            f"{stage.events:,}",
+            f"{stage.rate:,.0f}",
+            f"{stage.micros:.1f}",
+            f"{result.share(stage):.0%}",
+        )
+    table.add_row(
+        "(broker acks)",
+        f"{result.broker.events:,}",
+        f"{result.broker.rate:,.0f}",
+        f"{result.broker.micros:.1f}",
+        "",
+        style="dim",
+    )
+    e2e = result.end_to_end
+    verdict = "[green]meets[/]" if e2e.rate >= TARGET_RATE else "[red]below[/]"
+    table.add_row("end to end", f"{e2e.events:,}", f"{e2e.rate:,.0f}", f"{e2e.micros:.1f}", "", style="bold")
+    out.print(table)
+    console.print(f"end to end {verdict} the target of {TARGET_RATE:,} events/s")

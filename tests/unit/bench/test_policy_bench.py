@@ -5,9 +5,10 @@ from __future__ import annotations
 import typer
 from typer.testing import CliRunner
 
-from policies.bench import bench_policy, policy_command, register, workload
+from bench.commands import register
+from bench.policy import bench_policy, policy_command, workload
 from policies.registry import load_registry
-from schemas.catalogue import Catalogue
+from schemas.catalogue import load_catalogue
 from schemas.validation import validate
 
 
@@ -23,7 +24,8 @@ def test_bench_reports_rates() -> None:
     assert figures["partners"] == len(load_registry().partners)
 
 
-def test_the_workload_is_valid(catalogue: Catalogue) -> None:
+def test_the_workload_is_valid() -> None:
+    catalogue = load_catalogue()
     for event_type, record in workload(load_registry(), size=80, catalogue=catalogue):
         validate(record, event_type, catalogue=catalogue)
 
