@@ -7,7 +7,10 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test test-faults browser lint typecheck unit integration broker-up broker-down clean
 
-$(STAMP): pyproject.toml
+# The native core (native/) is compiled by pip install: a change to it reinstalls.
+NATIVE := native/Cargo.toml native/Cargo.lock $(wildcard native/src/*.rs native/src/*/*.rs)
+
+$(STAMP): pyproject.toml $(NATIVE)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
