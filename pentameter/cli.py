@@ -16,6 +16,7 @@ from consumers.dlq_cli import dlq_app
 from infra.cli import broker_app
 from pentameter import demo
 from pentameter.acls_cli import acls_app, creds_app
+from pentameter.bench_codec import codec_command
 from pentameter.bench_report import report_command
 from pentameter.bench_route import bench_route
 from pentameter.bench_scale import scale_command
@@ -66,6 +67,7 @@ app.add_typer(bench_app, name="bench")
 register_producers(app, bench_app)
 bench_app.command(name="policy")(policy_command)
 bench_app.command(name="route")(bench_route)
+bench_app.command(name="codec")(codec_command)
 bench_app.command(name="faults")(bench_faults)
 bench_app.command(name="soak")(soak_command)
 bench_app.command(name="scale")(scale_command)
