@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from clikit.group import command_group
 from consumers.ledger import verify_entries
 from consumers.topic_reader import read_topic
 from infra.connection import client_config
@@ -17,12 +18,11 @@ from infra.settings import load_settings
 from infra.topics import AUDIT_TOPIC
 
 ROUTER_IDENTITY = "router"
-audit_app = typer.Typer(
+audit_app = command_group(
     help=(
         "The audit ledger: every delivery to a partner and every denial, with the agreement version, "
         "hash-chained per ingress partition and sealed with the router's signature."
     ),
-    no_args_is_help=True,
 )
 console = Console()
 

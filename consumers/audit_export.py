@@ -34,12 +34,15 @@ import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.console import Console
 
+from clikit.choices import require
+from clikit.output import JSON_OPTION, print_json
 from consumers.ledger import verify_entries
 from consumers.topic_reader import read_topic
 from infra.connection import client_config
 from infra.keys import KeyStore
 from infra.settings import load_settings
 from infra.topics import AUDIT_TOPIC
+from policies.registry import load_registry
 
 ROUTER_IDENTITY = "router"
 FORMAT = "pentameter-audit-export/v1"
@@ -299,6 +302,7 @@ def export(
     date_to: str = typer.Option("", "--to", help="Last day (YYYY-MM-DD, UTC), inclusive; default: the end."),
     out: Path = typer.Option(..., "--out", help="JSON Lines file to write."),
     topic: str = typer.Option("", help="Audit topic to read (default: the deployment's audit topic)."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Export what went to one partner and what was withheld from it, verifiable offline.
 
@@ -311,10 +315,14 @@ def export(
     end = _parse_day(date_to, "--to")
     if start and end and end < start:
         raise typer.BadParameter("--to is before --from", param_hint="--to")
+    require("partner", partner, load_registry().partner_ids())
     settings = load_settings()
     source = topic or settings.topic_prefix + AUDIT_TOPIC
     records = (r.value for r in read_topic(client_config(settings), source) if r.value)
     count, entries = write_export(out, partner, start, end, records, source)
+    if as_json:
+        print_json({"partner": partner, "decisions": count, "ledger_entries": entries, "file": out})
+        return
     console.print(f"{count} decision(s) for {partner} and {entries} ledger entries written to {out}")
     if count == 0:
         console.print(f"[yellow]no decision for {partner} in that range[/]")
@@ -322,14 +330,14 @@ def export(
 
 def verify_export_command(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Export file to check."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Check an audit export offline: the included ledger chains (hashes, links, seals signed by
     the router's key from this machine's key store) and that every decision line is exactly what
     its sealed ledger entry says, with none added or missing. Exits 1 on any problem."""
     report = verify_export(file, _trusted())
     if as_json:
-        typer.echo(json.dumps(report.to_json(), indent=2))
+        print_json(report.to_json())
     else:
         for problem in report.problems:
             console.print(f"[red]✗[/] {problem}")

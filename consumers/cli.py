@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import signal
 import sys
@@ -16,8 +17,10 @@ import typer
 from confluent_kafka.admin import AdminClient
 from rich.console import Console
 
+from clikit.group import command_group
+from clikit.output import print_json
 from consumers.governance_io import publish_catalogue
-from consumers.metrics import PartnerMetrics, RouterMetrics, configure_logging
+from consumers.metrics import METRICS_BIND_VARIABLE, PartnerMetrics, RouterMetrics, configure_logging
 from consumers.partner import (
     START_BEGINNING,
     START_STORED,
@@ -35,10 +38,9 @@ from infra.topics import GOVERNANCE_TOPIC, ensure_topics
 from policies.crypto import X25519FieldEncryptor
 from schemas.entry import SchemaEntry
 
-router_app = typer.Typer(
+router_app = command_group(
     help="The policy-enforcing router: agency ingress topics in, each partner's projection out, "
     "exactly once.",
-    no_args_is_help=True,
 )
 partner_app = typer.Typer(
     help="The partner side: read your topic, verify provenance, decrypt your fields, see review dates.",
@@ -61,7 +63,9 @@ def run(
     ),
     batch: int = typer.Option(2000, help="Commit after at most this many events..."),
     batch_ms: int = typer.Option(100, help="...or after this many milliseconds."),
-    idle_exit: float = typer.Option(0.0, help="Stop after this many idle seconds (0: run until Ctrl-C)."),
+    idle_exit: float = typer.Option(
+        0.0, help="Stop after this many seconds without an ingress record (0: never; run until Ctrl-C)."
+    ),
     max_events: int = typer.Option(0, help="Stop after this many events (0: no limit)."),
     stall_exit: float = typer.Option(
         180.0,
@@ -77,13 +81,21 @@ def run(
     metrics_port: int = typer.Option(
         0,
         envvar="PENTAMETER_METRICS_PORT",
-        help="Serve Prometheus metrics on 127.0.0.1:PORT/metrics (0: off).",
+        help="Serve Prometheus metrics on BIND:PORT/metrics (0: off).",
+    ),
+    metrics_bind: str = typer.Option(
+        "127.0.0.1",
+        envvar=METRICS_BIND_VARIABLE,
+        help="Address the metrics server listens on (0.0.0.0: every interface).",
     ),
     log_json: bool = typer.Option(
         False,
         "--log-json",
         envvar="PENTAMETER_LOG_JSON",
         help="Log one JSON object per line (event ids, never values).",
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="When it stops, print its totals as one JSON document on stdout."
     ),
 ) -> None:
     """Route events from every agency ingress topic to the partner topics, with an audit entry each.
@@ -95,7 +107,7 @@ def run(
     runtime = build_runtime()
     metrics = RouterMetrics()
     if metrics_port:
-        metrics.serve(metrics_port)
+        metrics.serve(metrics_port, metrics_bind)
     created = prepare(runtime)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -114,7 +126,10 @@ def run(
         f"{len(runtime.partner_topics)} partners, {created} topic(s) created"
     )
     stats = router.run(stop, max_events=max_events or None, idle_timeout=idle_exit or None)
-    _print_stats(stats)
+    if as_json:
+        print_json(dataclasses.asdict(stats))
+    else:
+        _print_stats(stats)
 
 
 def _print_stats(stats: RouterStats) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 
 from confluent_kafka import KafkaException, Producer
 
+from clikit.humane import iso
 from consumers.deadletter import original_headers, read_rejection
 from consumers.decisions import Source
 from consumers.ledger import ChainHead, ChainWriter
@@ -85,7 +86,7 @@ class DeadLetter:
         return {
             "partition": self.partition,
             "offset": self.offset,
-            "at": self.at_ms,
+            "at": iso(self.at_ms) if self.at_ms > 0 else None,
             "source": self.source,
             "agency": self.agency,
             "reason": self.reason,

@@ -3,40 +3,36 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from clikit.choices import require
+from clikit.group import command_group
+from clikit.humane import when
+from clikit.output import JSON_OPTION, print_json
 from consumers.deadletter import DEAD_LETTER_HEADERS, Reason
 from consumers.dlq import DeadLetter, ReplayResult, load_dead_letters, replay, select
 from consumers.runtime import Runtime, build_runtime
 from schemas.provenance import PROVENANCE_HEADERS
 from schemas.wire import Codec
 
-dlq_app = typer.Typer(
+dlq_app = command_group(
     help=(
         "Dead letters: ingress records the router refused, kept whole with the reason. List and "
         "filter them, inspect one, and replay those whose cause has been fixed, exactly once."
     ),
-    no_args_is_help=True,
 )
 console = Console()
 REASONS = ", ".join(r.value for r in Reason)
 
 
-def _when(ms: int) -> str:
-    if ms <= 0:
-        return "-"
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _check_reason(reason: str | None) -> str | None:
-    if reason is not None and reason not in {r.value for r in Reason}:
-        raise typer.BadParameter(f"unknown reason {reason!r} (known: {REASONS})", param_hint="--reason")
-    return reason
+def _check_filters(runtime: Runtime, agency: str | None, reason: str | None) -> None:
+    """An unknown agency or reason is refused in one line, instead of an empty listing."""
+    require("agency", agency, runtime.engine.registry.ingress_agencies().values())
+    require("reason", reason, [r.value for r in Reason])
 
 
 def _letters(runtime: Runtime) -> list[DeadLetter]:
@@ -53,25 +49,32 @@ def list_(
         None, "--agency", help="Only dead letters read from this agency's ingress topic."
     ),
     reason: str | None = typer.Option(None, "--reason", help=f"Only this reason ({REASONS})."),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON array instead of a table."),
+    wide: bool = typer.Option(
+        False, "--wide", help="One line per dead letter, as wide as it needs (for grep and wide screens)."
+    ),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """List the dead letters on the dead-letter topic, oldest first.
 
     Each row gives the dead letter's offset, when it was refused, the ingress record it was
     (topic/partition@offset), the agency that owns that ingress topic, the reason, the detail and
-    the event id when the value still decodes. Filter with --agency and --reason.
+    the event id when the value still decodes. Filter with --agency and --reason. Ids and sources
+    are never shortened: a narrow terminal wraps them; --wide keeps each row on one line.
     """
-    letters = select(_letters(build_runtime()), agency, _check_reason(reason))
+    runtime = build_runtime()
+    _check_filters(runtime, agency, reason)
+    letters = select(_letters(runtime), agency, reason)
     if as_json:
-        typer.echo(json.dumps([d.summary() for d in letters], indent=2))
+        print_json([d.summary() for d in letters])
         return
-    table = Table("offset", "time (UTC)", "source", "agency", "reason", "detail", "event id")
+    table = Table("offset", "refused", "source", "agency", "reason", "detail", "event id")
+    for column in table.columns:
+        column.overflow = "fold"  # wrapped, never cut with an ellipsis
     for d in letters:
         offset = str(d.offset) if d.partition == 0 else f"{d.partition}:{d.offset}"
-        table.add_row(
-            offset, _when(d.at_ms), d.source, d.agency or "-", d.reason, d.detail, d.event_id or "-"
-        )
-    console.print(table)
+        table.add_row(offset, when(d.at_ms), d.source, d.agency or "-", d.reason, d.detail, d.event_id or "-")
+    out = Console(width=100_000, soft_wrap=True) if wide else console
+    out.print(table, crop=not wide)
     by_reason: dict[str, int] = {}
     for d in letters:
         by_reason[d.reason] = by_reason.get(d.reason, 0) + 1
@@ -130,7 +133,7 @@ def _preview(codec: Codec, value: bytes | None) -> dict[str, Any]:
 @dlq_app.command()
 def show(
     offset: str = typer.Argument(..., help="The dead letter's offset (or PARTITION:OFFSET)."),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON object."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Everything about one dead letter.
 
@@ -148,19 +151,18 @@ def show(
     if as_json:
         report = {
             **letter.summary(),
-            "time": _when(letter.at_ms),
             "key": _header_text(letter.key) if letter.key is not None else None,
             "headers": [[k, _header_text(v)] for k, v in letter.headers],
             "provenance_headers": provenance,
             "value": preview,
         }
-        typer.echo(json.dumps(report, indent=2))
+        print_json(report)
         return
     console.print(f"[bold]dead letter {letter.partition}:{letter.offset}[/]")
     console.print(f"reason: [red]{letter.reason}[/]")
     console.print(f"detail: {letter.detail}")
     console.print(f"source: {letter.source} (agency {letter.agency or 'unknown'})")
-    console.print(f"refused at: {_when(letter.at_ms)} UTC")
+    console.print(f"refused: {when(letter.at_ms)}")
     console.print(f"event: {letter.event_type or '-'} {letter.event_id or ''}")
     key = _header_text(letter.key) if letter.key is not None else "(none)"
     console.print(f"key: {key}")
@@ -189,7 +191,7 @@ def replay_command(
     reason: str | None = typer.Option(None, "--reason", help="Replay every dead letter with this reason."),
     agency: str | None = typer.Option(None, "--agency", help="With --reason: only this agency's."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Re-validate and report; produce nothing."),
-    as_json: bool = typer.Option(False, "--json", help="Print the outcome as a JSON array."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Re-validate dead letters now and send those that pass back to their ingress topic, once.
 
@@ -206,6 +208,7 @@ def replay_command(
     if offsets and (reason is not None or agency is not None):
         raise typer.BadParameter("give offsets or --reason/--agency, not both", param_hint="OFFSET...")
     runtime = build_runtime()
+    _check_filters(runtime, agency, reason)
     letters = _letters(runtime)
     missing: list[str] = []
     if offsets:
@@ -217,12 +220,12 @@ def replay_command(
             else:
                 chosen.append(found)
     else:
-        chosen = select(letters, agency, _check_reason(reason))
+        chosen = select(letters, agency, reason)
     results = replay(runtime, chosen, dry_run=dry_run)
     if as_json:
         rows: list[dict[str, Any]] = [r.as_dict() for r in results]
         rows += [{"offset": m, "status": "not_found"} for m in missing]
-        typer.echo(json.dumps(rows, indent=2))
+        print_json(rows)
     else:
         _print_results(results, missing, dry_run)
     if missing or any(r.status == "still_invalid" for r in results):

@@ -2,17 +2,33 @@
 
 Metrics carry counts and timings only, labelled by partner, reason or topic: never a field value.
 Each process serves its own registry on ``--metrics-port`` (``/metrics``), so a router worker and
-a partner consumer on one machine do not collide.
+a partner consumer on one machine do not collide. The server listens on the loopback interface
+unless told otherwise (``--metrics-bind`` or ``PENTAMETER_METRICS_BIND``): counts of refused
+records per partner are not for every machine on the network.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+METRICS_BIND_VARIABLE = "PENTAMETER_METRICS_BIND"
+LOOPBACK = "127.0.0.1"
+
+
+def metrics_bind(explicit: str | None = None) -> str:
+    """The address a metrics server listens on: the one given, else the variable, else loopback."""
+    return explicit or os.environ.get(METRICS_BIND_VARIABLE) or LOOPBACK
+
+
+def serve_registry(registry: CollectorRegistry, port: int, bind: str | None = None) -> None:
+    """Expose ``registry`` on ``http://BIND:PORT/metrics`` (see :func:`metrics_bind`)."""
+    start_http_server(port, addr=metrics_bind(bind), registry=registry)
 
 
 class RouterMetrics:
@@ -56,9 +72,9 @@ class RouterMetrics:
             registry=r,
         )
 
-    def serve(self, port: int) -> None:
-        """Expose ``/metrics`` on ``port`` (all interfaces of this machine's loopback by default)."""
-        start_http_server(port, addr="127.0.0.1", registry=self.registry)
+    def serve(self, port: int, bind: str | None = None) -> None:
+        """Expose ``/metrics`` on ``port`` (loopback unless ``bind`` or the variable says otherwise)."""
+        serve_registry(self.registry, port, bind)
 
 
 class PartnerMetrics:
@@ -84,8 +100,9 @@ class PartnerMetrics:
             "pentameter_partner_lag", "Records on the topic not yet read", ["partner"], registry=r
         )
 
-    def serve(self, port: int) -> None:
-        start_http_server(port, addr="127.0.0.1", registry=self.registry)
+    def serve(self, port: int, bind: str | None = None) -> None:
+        """Expose ``/metrics`` on ``port`` (loopback unless ``bind`` or the variable says otherwise)."""
+        serve_registry(self.registry, port, bind)
 
 
 class JsonFormatter(logging.Formatter):

@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from clikit.group import command_group
+from clikit.output import JSON_OPTION, print_json
 from infra.broker.errors import BrokerError
 from infra.broker.jars import KAFKA_VERSION
 from infra.broker.local import LocalCluster, log_tail
@@ -18,12 +20,11 @@ from infra.credentials import CredentialError
 from infra.security import OPERATOR_PRINCIPAL
 from infra.settings import load_settings
 
-broker_app = typer.Typer(
+broker_app = command_group(
     help=(
         "Run Apache Kafka locally in KRaft mode (jars from Maven Central, the machine's Java). "
         "Set KAFKA_BOOTSTRAP_SERVERS to use an existing cluster instead; `status` then reads it."
     ),
-    no_args_is_help=True,
 )
 console = Console(stderr=True)
 
@@ -46,6 +47,7 @@ def up(
     ),
     timeout: float = typer.Option(90.0, help="Seconds to wait for every broker to answer."),
     secure: bool = typer.Option(False, "--secure", help=_SECURE_HELP),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Start the local cluster; does nothing if it already runs with the same shape.
 
@@ -62,6 +64,17 @@ def up(
         info = cluster.up(nodes, progress=lambda m: console.print(f"[dim]{m}[/]"), timeout=timeout)
     except BrokerError as exc:
         raise _fail(exc) from exc
+    if as_json:
+        print_json(
+            {
+                "kafka_version": cluster.running_version() or KAFKA_VERSION,
+                "cluster_id": info.cluster_id,
+                "brokers": len(info.brokers),
+                "bootstrap": cluster.bootstrap_servers(),
+                "tls_bootstrap": cluster.tls_bootstrap_servers() if secure else None,
+            }
+        )
+        return
     console.print(
         f"[green]Kafka {cluster.running_version() or KAFKA_VERSION} up[/]: {len(info.brokers)} broker(s), "
         f"cluster {info.cluster_id}, bootstrap {cluster.bootstrap_servers()}"
@@ -75,16 +88,20 @@ def up(
 def down(
     wipe: bool = typer.Option(False, "--wipe", help="Also delete the cluster's data and configs."),
     secure: bool = typer.Option(False, "--secure", help=_SECURE_HELP),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Stop the local nodes this tool started (found by pid file); other Kafkas are left alone."""
     cluster = LocalCluster(load_settings(), secure=secure)
     stopped = cluster.down(progress=lambda m: console.print(f"[dim]{m}[/]"), wipe=wipe)
+    if as_json:
+        print_json({"stopped": stopped, "wiped": wipe})
+        return
     console.print(f"stopped {stopped} node(s)" if stopped else "no local node was running")
 
 
 @broker_app.command()
 def status(
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON object instead of a table."),
+    as_json: bool = JSON_OPTION,
     timeout: float = typer.Option(5.0, help="Seconds to wait for the cluster to answer."),
     secure: bool = typer.Option(False, "--secure", help=_SECURE_HELP + " Read as the operator."),
 ) -> None:

@@ -32,6 +32,7 @@ deployments do not remove each other's grants; the deployment without a prefix o
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,6 +40,9 @@ import typer
 from confluent_kafka.admin import AdminClient
 from rich.console import Console
 
+from clikit.exits import ATTENTION
+from clikit.group import command_group
+from clikit.output import JSON_OPTION, print_json
 from consumers.partner import partner_group
 from consumers.runtime import Runtime, build_runtime
 from consumers.topic_reader import reader_group_prefix
@@ -50,7 +54,8 @@ from infra.security import OPERATOR_PRINCIPAL, SUPER_USERS
 from infra.settings import Settings, load_settings
 from infra.topics import GOVERNANCE_TOPIC
 
-EXIT_CHANGES_PENDING = 2
+EXIT_CHANGES_PENDING = ATTENTION
+"""`acls plan` exit status when the cluster's ACLs differ from the registry's (as `git diff --exit-code`)."""
 ROUTER_PRINCIPAL = "router"
 ANALYTICS_PARTNER = "ncc"
 ANALYTICS_APP = "pentameter.analytics"
@@ -156,15 +161,14 @@ def plan_report(plan: AclPlan) -> dict[str, Any]:
     }
 
 
-acls_app = typer.Typer(
+acls_app = command_group(
     help=(
         "ACLs of the secure cluster as code, derived from the partner registry: each agency writes "
         "only its ingress topic, each partner reads only its own topic, the router reads ingress "
         "and its audit ledger and writes partner, audit and dead-letter topics. Connects as the operator."
     ),
-    no_args_is_help=True,
 )
-creds_app = typer.Typer(help="Credentials of the secure cluster's principals.", no_args_is_help=True)
+creds_app = command_group(help="Credentials of the secure cluster's principals.")
 console = Console(stderr=True, highlight=False)
 
 
@@ -191,33 +195,56 @@ def _session() -> tuple[Runtime, AdminClient]:
 
 
 @acls_app.command()
-def plan(as_json: bool = typer.Option(False, "--json", help="Print a JSON object.")) -> None:
-    """Show the ACLs and users to create and the ACLs to remove; exit 2 when there are any."""
+def plan(as_json: bool = JSON_OPTION) -> None:
+    """Show the ACLs and users to create and the ACLs to remove; exit 1 when there are any."""
     runtime, admin = _session()
     result = compute_plan(runtime, admin)
     if as_json:
-        typer.echo(json.dumps(plan_report(result), indent=2))
+        print_json(plan_report(result))
     else:
         _print_plan(result)
     if not result.empty:
         raise typer.Exit(code=EXIT_CHANGES_PENDING)
 
 
+APPLY_SETTLE_SECONDS = 60.0
+"""How long ``acls apply`` waits for the broker's view of ACLs and users to show what it applied:
+the controller has committed them, the broker serving ``describe_acls`` may lag on a busy machine."""
+
+
+def _settled_plan(runtime: Runtime, admin: AdminClient, timeout: float) -> AclPlan:
+    """The plan once it is empty, or the last one seen when ``timeout`` passes first."""
+    deadline = time.monotonic() + timeout
+    pause = 0.1
+    while True:
+        remaining = compute_plan(runtime, admin)
+        if remaining.empty or time.monotonic() >= deadline:
+            return remaining
+        time.sleep(pause)
+        pause = min(pause * 2, 2.0)
+
+
 @acls_app.command()
-def apply() -> None:
-    """Create missing users and ACLs and remove ACLs the registry does not grant."""
+def apply(as_json: bool = JSON_OPTION) -> None:
+    """Create missing users and ACLs and remove ACLs the registry does not grant; exit 1 when the
+    cluster still differs afterwards."""
     runtime, admin = _session()
     result = compute_plan(runtime, admin)
-    _print_plan(result)
-    if result.empty:
-        return
-    store = LocalCluster(runtime.settings, secure=True).credentials
-    passwords = store.ensure(*result.new_users) if result.new_users else {}
-    apply_plan(admin, result, passwords)
-    after = compute_plan(runtime, admin)
+    if not as_json:
+        _print_plan(result)
+    if not result.empty:
+        store = LocalCluster(runtime.settings, secure=True).credentials
+        passwords = store.ensure(*result.new_users) if result.new_users else {}
+        apply_plan(admin, result, passwords)
+    after = _settled_plan(runtime, admin, APPLY_SETTLE_SECONDS)
+    if as_json:
+        print_json({"applied": plan_report(result), "still_different": plan_report(after)})
     if not after.empty:
-        console.print("[red]the cluster still differs after apply[/]")
-        raise typer.Exit(code=1)
+        console.print(f"[red]the cluster still differs {APPLY_SETTLE_SECONDS:.0f} s after apply:[/]")
+        _print_plan(after)
+        raise typer.Exit(code=ATTENTION)
+    if as_json or result.empty:
+        return
     console.print(
         f"applied: {len(result.new_users)} user(s), {len(result.create)} ACL(s) added, "
         f"{len(result.delete)} removed"

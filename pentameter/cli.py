@@ -5,8 +5,11 @@ This module is the top of the dependency graph; it only wires sub-applications t
 
 from __future__ import annotations
 
+from importlib.metadata import version as installed_version
+
 import typer
 
+from clikit.group import CommandGroup, command_group
 from consumers.analytics.cli import analytics_app
 from consumers.audit_cli import audit_app
 from consumers.audit_export import export as audit_export
@@ -42,7 +45,25 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    cls=CommandGroup,
 )
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"pentameter {installed_version('pentameter')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+    ),
+) -> None:
+    """Mounts every sub-app; only --version is handled here."""
+
+
 app.add_typer(broker_app, name="broker")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(policy_app, name="policy")
@@ -60,9 +81,7 @@ app.add_typer(keys_app, name="keys")
 partner_app.command(name="revoke")(revoke_command)
 app.command(name="status")(status)
 demo.register(app)
-bench_app = typer.Typer(
-    help="Benchmarks that print figures, run against the real broker.", no_args_is_help=True
-)
+bench_app = command_group(help="Benchmarks that print figures, run against the real broker.")
 app.add_typer(bench_app, name="bench")
 register_producers(app, bench_app)
 bench_app.command(name="policy")(policy_command)

@@ -8,22 +8,24 @@ started after a rotation use the new key. Listing shows ids and status only, nev
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from clikit.choices import require
+from clikit.group import command_group
+from clikit.humane import when
+from clikit.output import JSON_OPTION, print_json
 from consumers.runtime import ROUTER_IDENTITY
 from infra.keys import KeyInfo, KeyRevoked, KeyStore
 from infra.settings import load_settings
 from policies.registry import load_registry
 from schemas.provenance import key_id_for
 
-keys_app = typer.Typer(
+keys_app = command_group(
     help="The key store: rotate agency signing, partner encryption and router keys; list key ids.",
-    no_args_is_help=True,
 )
 console = Console(stderr=True, highlight=False)
 
@@ -44,6 +46,7 @@ def rotate(
         None, "--partner", "-p", help="Partner id whose encryption key to rotate."
     ),
     router: bool = typer.Option(False, "--router", help="Rotate the router's signing key."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Make a new key current for one agency, partner or the router; the old key is kept, retired."""
     chosen = [
@@ -53,28 +56,25 @@ def rotate(
         raise _fail("name exactly one of --agency A, --partner P or --router")
     store = _store()
     registry = load_registry()
+    require("agency", agency, sorted(set(registry.ingress_agencies().values())))
+    require("partner", partner, registry.partners)
     if agency is not None:
-        known = sorted(set(registry.ingress_agencies().values()))
-        if agency not in known:
-            raise _fail(f"unknown agency {agency!r}; known: {', '.join(known)}")
-        key = store.rotate_signing_key(agency)
-        typer.echo(
-            f"agency {agency}: new signing key {key_id_for(agency, key.public_key())} (old keys retired)"
-        )
+        owner, kind, label = agency, "agency signing", f"agency {agency}"
+        key_id = key_id_for(agency, store.rotate_signing_key(agency).public_key())
     elif partner is not None:
-        if partner not in registry.partners:
-            raise _fail(f"unknown partner {partner!r}; known: {', '.join(registry.partner_ids())}")
         try:
             store.rotate_partner_key(partner)
         except KeyRevoked as exc:
             raise _fail(f"{exc.args[0]}; a revoked partner gets no new key") from exc
+        owner, kind, label = partner, "partner encryption", f"partner {partner}"
         key_id, _ = store.partner_public_key(partner)
-        typer.echo(f"partner {partner}: new encryption key {key_id} (old keys retired)")
     else:
-        key = store.rotate_signing_key(ROUTER_IDENTITY)
-        typer.echo(
-            f"router: new signing key {key_id_for(ROUTER_IDENTITY, key.public_key())} (old keys retired)"
-        )
+        owner, kind, label = ROUTER_IDENTITY, "router signing", ROUTER_IDENTITY
+        key_id = key_id_for(ROUTER_IDENTITY, store.rotate_signing_key(ROUTER_IDENTITY).public_key())
+    if as_json:
+        print_json({"owner": owner, "kind": kind, "key_id": key_id, "old_keys": "retired"})
+    else:
+        typer.echo(f"{label}: new {kind.split()[1]} key {key_id} (old keys retired)")
 
 
 def _row(info: KeyInfo) -> dict[str, object]:
@@ -92,18 +92,21 @@ def list_keys(
     owner: str | None = typer.Option(
         None, "--owner", help="Only the keys of this agency, partner or router."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON array."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Every key id in the store with its owner, kind and status (current or retired)."""
+    registry = load_registry()
+    require("owner", owner, [*registry.ingress_agencies().values(), *registry.partners, ROUTER_IDENTITY])
     rows = [_row(k) for k in _store().list_keys() if owner is None or k.owner == owner]
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        print_json(rows)
         return
     table = Table(title="Keys (ids only; private keys never leave the store)")
     for column in ("kind", "owner", "key id", "status", "created"):
         table.add_column(column)
     for row in rows:
-        table.add_row(*(str(row[k]) for k in ("kind", "owner", "key_id", "status", "created")))
+        cells = [str(row[k]) for k in ("kind", "owner", "key_id", "status")]
+        table.add_row(*cells, when(str(row["created"])))
     Console(highlight=False).print(table)
     if not rows:
         console.print("no keys yet: they are created on first use")

@@ -27,6 +27,7 @@ import typer
 from confluent_kafka.admin import AdminClient
 from rich.console import Console
 
+from clikit.choices import require
 from consumers.revocation import (
     TRANSACTIONAL_ID,
     WATCH_INTERVAL,
@@ -195,10 +196,7 @@ def revoke_command(
         console.print(f"[red]error:[/] {exc}; revocation works on the secure cluster (`broker up --secure`)")
         raise typer.Exit(code=2) from exc
     runtime = build_runtime(settings).as_principal(operator)
-    known = runtime.engine.registry.partner_ids()
-    if partner not in known:
-        console.print(f"[red]error:[/] unknown partner {partner!r}; known: {', '.join(known)}")
-        raise typer.Exit(code=2)
+    require("partner", partner, runtime.engine.registry.partner_ids())
     try:
         plan = plan_revocation(runtime, admin, partner)
     except LookupError as exc:

@@ -17,6 +17,8 @@ from confluent_kafka.admin import AdminClient, OffsetSpec
 from rich.console import Console
 from rich.table import Table
 
+from clikit.humane import iso, when
+from clikit.output import JSON_OPTION
 from consumers.deadletter import read_rejection
 from consumers.ledger import verify_entries
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
@@ -164,7 +166,7 @@ def _audit(runtime: Runtime, verify: bool) -> tuple[dict[str, Any] | None, dict[
             "chain": entry.get("chain"),
             "seq": entry.get("seq"),
             "kind": entry.get("kind"),
-            "at": entry.get("at", newest.timestamp_ms),
+            "at": iso(entry.get("at") or newest.timestamp_ms),
             "partition": newest.partition,
             "offset": newest.offset,
         }
@@ -199,7 +201,7 @@ def _agreements(runtime: Runtime) -> list[dict[str, Any]]:
 
 
 def status(
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+    as_json: bool = JSON_OPTION,
     verify: bool = typer.Option(
         True, "--verify/--no-verify", help="Verify the whole audit ledger (skip for big ledgers)."
     ),
@@ -264,7 +266,7 @@ def _print(report: dict[str, Any]) -> None:
     last = report["last_audit_entry"]
     if last:
         console.print(
-            f"last audit entry: chain {last['chain']} seq {last['seq']} {last['kind']} at {last['at']}"
+            f"last audit entry: chain {last['chain']} seq {last['seq']} {last['kind']}, {when(last['at'])}"
         )
     else:
         console.print("last audit entry: none")

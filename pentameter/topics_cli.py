@@ -6,7 +6,6 @@ the deployment is the environment's (``KAFKA_BOOTSTRAP_SERVERS``, ``PENTAMETER_T
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,9 @@ from confluent_kafka.admin import AdminClient
 from rich.console import Console
 from rich.table import Table
 
+from clikit.exits import ATTENTION
+from clikit.group import command_group
+from clikit.output import JSON_OPTION, print_json
 from consumers.runtime import Runtime, build_runtime
 from infra.topic_plan import (
     NAMESPACE,
@@ -31,8 +33,9 @@ from infra.topic_plan import (
     partner_retention_ms,
 )
 
-EXIT_CHANGES_PENDING = 2
-"""`topics plan` exit status when the cluster differs from the declared topics (0: no change)."""
+EXIT_CHANGES_PENDING = ATTENTION
+"""`topics plan` exit status when the cluster differs from the declared topics (0: no change), as
+`git diff --exit-code`; 2 is kept for errors, as in every command."""
 
 
 def desired_from_runtime(runtime: Runtime, info: ClusterInfo) -> dict[str, TopicState]:
@@ -47,13 +50,12 @@ def desired_from_runtime(runtime: Runtime, info: ClusterInfo) -> dict[str, Topic
     )
 
 
-topics_app = typer.Typer(
+topics_app = command_group(
     help=(
         "The deployment's Kafka topics as code: every ingress, partner and shared topic with its "
         "partitions, replication factor and managed configs (retention.ms, retention.bytes, "
         "cleanup.policy, min.insync.replicas), compared with the cluster and brought in line."
     ),
-    no_args_is_help=True,
 )
 console = Console(highlight=False)
 
@@ -108,18 +110,18 @@ def plan(
     prune: bool = typer.Option(
         False, "--prune", help="Also list deletion of undeclared topics under <prefix>pentameter."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the changes as JSON."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Show what `topics apply` would change: topics to create (+), configs and partitions to alter
     (~), topics to delete with --prune (-) and what needs doing by hand (!); destructive changes
     (deleting a topic, shortening a retention) are marked.
 
-    Exit status: 0 when the cluster matches the declared topics, 2 when changes are pending
-    (1 on an error), so scripts and CI can detect drift.
+    Exit status: 0 when the cluster matches the declared topics, 1 when changes are pending (as
+    `git diff --exit-code`), so scripts and CI can detect drift.
     """
     result = _context().plan(prune)
     if as_json:
-        typer.echo(json.dumps([c.to_json() for c in result.changes], indent=2))
+        print_json([c.to_json() for c in result.changes])
     else:
         _print_plan(result)
     if not result.empty:
@@ -136,6 +138,7 @@ def apply(
         "--prune",
         help="Delete topics under <prefix>pentameter. that nothing declares (needs --confirm).",
     ),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Bring the cluster in line with the declared topics: create missing topics, add partitions,
     set the managed configs and, with --prune, delete undeclared topics of this deployment.
@@ -146,14 +149,31 @@ def apply(
     """
     context = _context()
     result = context.plan(prune)
+    refused = bool(result.destructive) and not confirm
+    if as_json:
+        done = (
+            None
+            if result.empty or refused
+            else apply_plan(context.admin, result, context.desired, allow_destructive=confirm)
+        )
+        print_json(
+            {
+                "refused": [c.to_json() for c in result.destructive] if refused else [],
+                "applied": [c.to_json() for c in done.applied] if done else [],
+                "left_to_do_by_hand": [c.to_json() for c in done.skipped] if done else [],
+            }
+        )
+        if refused or (done and done.skipped):
+            raise typer.Exit(code=ATTENTION)
+        return
     if result.empty:
         console.print("[green]no change[/]: the cluster matches the declared topics")
         return
-    if result.destructive and not confirm:
+    if refused:
         console.print("[red]refused[/]: these changes lose data; run again with --confirm to apply them:")
         for change in result.destructive:
             _print_change(change)
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=ATTENTION)
     done = apply_plan(context.admin, result, context.desired, allow_destructive=confirm)
     for change in done.applied:
         console.print(f"[green]✓[/] {change.describe()}")
@@ -161,7 +181,7 @@ def apply(
         console.print(f"[magenta]✗ not applied[/] {change.describe()}")
     console.print(f"{len(done.applied)} change(s) applied, {len(done.skipped)} left to do by hand")
     if done.skipped:
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=ATTENTION)
 
 
 def _row(want: TopicState, have: TopicState | None) -> dict[str, Any]:
@@ -180,13 +200,13 @@ def _row(want: TopicState, have: TopicState | None) -> dict[str, Any]:
 
 
 @topics_app.command()
-def describe(as_json: bool = typer.Option(False, "--json", help="Print the topics as JSON.")) -> None:
+def describe(as_json: bool = JSON_OPTION) -> None:
     """List every declared topic with its partitions, replication factor and managed configs as
     the cluster has them, and whether it matches the declaration (differences are listed)."""
     context = _context()
     rows = [_row(want, context.actual.get(name)) for name, want in sorted(context.desired.items())]
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        print_json(rows)
         return
     table = Table("topic", "role", "partitions", "RF", "configs", "matches")
     for row in rows:

@@ -8,7 +8,9 @@ once, in the publisher, for every source alike.
 * JSON Lines (``.jsonl``, ``.ndjson``, ``.json``): one record per line in the JSON-friendly form
   (blank lines skipped; line numbers count every physical line).
 * CSV (``.csv``): through a :class:`~producers.mapping.CsvMapping`; the header is line 1 and a
-  row's line is the physical line it starts on (quoted cells may span lines).
+  row's line is the physical line it starts on (quoted cells may span lines). A header that
+  lacks a mapped column is one problem on line 1, and no row is read. A row whose cells did not
+  all convert carries the problems and the record of what did convert.
 """
 
 from __future__ import annotations
@@ -95,7 +97,10 @@ def read_csv(path: Path, mapping: CsvMapping, name: str | None = None) -> Iterat
             return
         if header is None:
             return
-        missing = mapping.missing_columns(header)
+        missing = mapping.check_header(header).missing
+        if missing:  # every row would fail the same way: said once, for the header
+            yield Row(label, 1, None, (("", f"columns missing from the header: {', '.join(missing)}"),))
+            return
         start = reader.line_num + 1
         while True:
             try:
@@ -113,11 +118,6 @@ def read_csv(path: Path, mapping: CsvMapping, name: str | None = None) -> Iterat
             if bad:
                 column = header[bad[0]] if bad[0] < len(header) else f"cell {bad[0] + 1}"
                 yield Row(label, line, None, (("", f"column {column!r} is not UTF-8 text"),))
-                continue
-            if missing:
-                yield Row(
-                    label, line, None, (("", f"columns missing from the header: {', '.join(missing)}"),)
-                )
                 continue
             if len(cells) > len(header):
                 yield Row(

@@ -179,7 +179,7 @@ def run(
     entry = catalogue.get("IntelligenceReport")
     signer = Signer(BENCH_AGENCY, Ed25519PrivateKey.generate())
     topic = f"pentameter.bench.{uuid.uuid4().hex[:10]}"
-    ensure_topic(bootstrap, topic)
+    ensure_topic({"bootstrap.servers": bootstrap}, topic)
     try:
         converted: list[dict[str, Any]] = []
         values: list[bytes] = []
@@ -287,5 +287,5 @@ def run(
         finally:
             publisher.close()
     finally:
-        delete_topic(bootstrap, topic)
+        delete_topic({"bootstrap.servers": bootstrap}, topic)
     return BenchResult(stages, broker, total, batch_size, mean_bytes, bootstrap, pin_cpu)

@@ -6,30 +6,36 @@ that does the work (ingest, generator, bench) plus rich output.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from infra.connection import bootstrap_servers
+from clikit.choices import unknown
+from clikit.output import JSON_OPTION, print_json
+from infra.connection import ConnectionFailed, bootstrap_servers, check_connection, client_config
+from infra.credentials import CredentialError
+from infra.settings import load_settings
 from producers import bench as bench_module
 from producers.adapters import Row, count_rows, is_csv
-from producers.agencies import agency as lookup_agency
-from producers.agencies import deployed_ingress_topic
+from producers.agencies import agencies, deployed_ingress_topic
 from producers.exceptions import MappingError, ProducersError
 from producers.generator import GROUND_TRUTH, SCENARIOS, generate
-from producers.ingest import IngestReport, ingest
+from producers.ingest import IngestReport, check_files, check_headers, ingest
 from producers.mapping import CsvMapping, load_mapping
 from producers.pentameter2 import FIGURES
 from producers.publisher import DEFAULT_BATCH_SIZE, AgencyPublisher
 from producers.topics import ensure_topic
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 out = Console()
+SHOWN_REJECTS = 20
+"""Rejected rows named on the terminal (all of them are in the rejects file)."""
 
 
 def _fail(message: str) -> typer.Exit:
@@ -56,7 +62,14 @@ def ingest_command(
         "--mapping",
         exists=True,
         dir_okay=False,
-        help="Column-mapping YAML for CSV files (see producers/mappings/).",
+        help="Column-mapping YAML for CSV files (every key, with an example per event type: "
+        "docs/mapping.md).",
+    ),
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Check the mapping, the CSV headers and every row as they would be published, without "
+        "a broker and without sending or writing anything.",
     ),
     rejects: Path | None = typer.Option(
         None,
@@ -80,32 +93,42 @@ def ingest_command(
         help="Publish to this topic instead of the agency's ingress topic (rehearsals, tests).",
     ),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Validate, sign and publish an agency's records to its ingress topic.
 
-    Every row is either published or written to the rejects file with its file, line, event id,
-    field and reason; bad rows never hold up good ones. Exit status: 0 when every row was
-    published, 1 when any row was rejected, 2 on a usage error or when the broker did not
-    acknowledge some valid rows.
+    The mapping and every CSV header are checked before any row is read: a mapped column missing
+    from a header stops the run at once (exit 2), columns the mapping does not use are named in a
+    warning. Every row is then either published or written to the rejects file with its file,
+    line, event id, field, CSV column and reason, every problem of the row at once; bad rows
+    never hold up good ones. Connects like every other command: KAFKA_BOOTSTRAP_SERVERS (or
+    --bootstrap), as PENTAMETER_PRINCIPAL on the secure cluster. Exit status: 0 when every row was
+    published (or, with --check, would be), 1 when any row was rejected, 2 on a usage error, a
+    bad mapping or header, no connection, or when the broker did not acknowledge some valid rows.
     """
-    try:
-        lookup_agency(agency)
-    except ProducersError as exc:
-        raise _fail(str(exc)) from exc
-    csv_files = [f for f in files if is_csv(f)]
-    loaded: CsvMapping | None = None
-    if csv_files and mapping is None:
-        raise _fail(f"{csv_files[0]} is CSV: give --mapping FILE to say how its columns map to fields")
-    if mapping is not None:
-        try:
-            loaded = load_mapping(mapping)
-        except MappingError as exc:
-            raise _fail(str(exc)) from exc
-    servers = bootstrap or bootstrap_servers()
+    if agency not in agencies():
+        raise unknown("agency", agency, agencies())
+    loaded = _mapping_for(files, mapping)
+    headers = check_headers(files, loaded) if loaded is not None else {}
+    for source, header in headers.items():
+        if header.missing:
+            raise _fail(f"{source}: columns missing from the header: {', '.join(header.missing)}")
+        if header.unmapped and not as_json:
+            console.print(
+                f"[yellow]warning:[/] {source}: columns the mapping does not use (ignored): "
+                f"{', '.join(header.unmapped)}",
+                highlight=False,
+            )
+    unmapped = {str(source): list(h.unmapped) for source, h in headers.items() if h.unmapped}
+    if check:
+        report = check_files(files, agency, mapping=loaded)
+        _finish(report, "check (nothing sent)", as_json, {"check": True, "unmapped_columns": unmapped})
     topic = topic or deployed_ingress_topic(agency)
+    client = _connect(bootstrap)
+    servers = str(client["bootstrap.servers"])
     if create_topic:
         try:
-            if ensure_topic(servers, topic):
+            if ensure_topic(client, topic) and not as_json:
                 console.print(f"[dim]created topic {topic}[/]")
         except Exception as exc:  # admin errors come as KafkaException with assorted codes
             raise _fail(f"cannot create topic {topic} on {servers}: {exc}") from exc
@@ -116,7 +139,7 @@ def ingest_command(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
-        disable=quiet,
+        disable=quiet or as_json,
         transient=False,
     )
     with progress:
@@ -125,21 +148,58 @@ def ingest_command(
         def advance(_row: Row, _accepted: bool) -> None:
             progress.advance(task)
 
+        auth = {k: v for k, v in client.items() if k != "bootstrap.servers"}
         try:
             with AgencyPublisher(
-                agency, topic=topic, bootstrap_servers=servers, batch_size=batch_size
+                agency, topic=topic, bootstrap_servers=servers, config=auth, batch_size=batch_size
             ) as publisher:
                 report = ingest(files, publisher, mapping=loaded, rejects=rejects, on_row=advance)
         except ProducersError as exc:
             raise _fail(str(exc)) from exc
-    _print_report(report, topic)
+    _finish(report, f"ingest into {topic}", as_json, {"topic": topic, "unmapped_columns": unmapped})
+
+
+def _mapping_for(files: list[Path], mapping: Path | None) -> CsvMapping | None:
+    """The loaded mapping (None when no file is CSV and none is given); exit 2 on any problem."""
+    csv_files = [f for f in files if is_csv(f)]
+    if csv_files and mapping is None:
+        raise _fail(f"{csv_files[0]} is CSV: give --mapping FILE to say how its columns map to fields")
+    if mapping is None:
+        return None
+    try:
+        return load_mapping(mapping)
+    except MappingError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _connect(bootstrap: str | None) -> dict[str, Any]:
+    """The same client settings as every command (``PENTAMETER_PRINCIPAL`` included), checked to
+    reach the cluster: a clear error in seconds instead of a minute of silent retries."""
+    try:
+        client = client_config(load_settings())
+    except CredentialError as exc:
+        raise _fail(str(exc)) from exc
+    if bootstrap:
+        client["bootstrap.servers"] = bootstrap
+    try:
+        check_connection(client)
+    except ConnectionFailed as exc:
+        raise _fail(str(exc)) from exc
+    return client
+
+
+def _finish(report: IngestReport, title: str, as_json: bool, extra: dict[str, Any]) -> NoReturn:
+    if as_json:
+        print_json({**extra, **report.to_json()})
+    else:
+        _print_report(report, title, "would publish" if extra.get("check") else "published")
     raise typer.Exit(code=report.exit_code)
 
 
-def _print_report(report: IngestReport, topic: str) -> None:
-    table = Table(title=f"ingest into {topic}")
+def _print_report(report: IngestReport, title: str, published: str) -> None:
+    table = Table(title=title)
     table.add_column("event type")
-    for name in ("read", "published", "rejected"):
+    for name in ("read", published, "rejected"):
         table.add_column(name, justify="right")
     if report.total_undelivered:
         table.add_column("not delivered", justify="right")
@@ -153,6 +213,15 @@ def _print_report(report: IngestReport, topic: str) -> None:
         totals.append(str(report.total_undelivered))
     table.add_row(*totals, style="bold")
     out.print(table)
+    for line in report.rejects[:SHOWN_REJECTS]:
+        issues = "; ".join(
+            i["reason"] if not i["field"] else f"{i['field']}: {i['reason']}" for i in line["issues"]
+        )
+        console.print(
+            f"[red]rejected[/] {escape(line['file'])} line {line['line']}: {escape(issues)}", highlight=False
+        )
+    if report.total_rejected > SHOWN_REJECTS:
+        console.print(f"... and {report.total_rejected - SHOWN_REJECTS} more rejected row(s)")
     if report.total_rejected or report.total_undelivered:
         for path in report.rejects_files:
             console.print(f"rejected rows written to [bold]{path}[/]")
@@ -180,6 +249,7 @@ def generate_command(
         help="Launch day (YYYY-MM-DD); by default the operation ended two weeks ago, so its records "
         "are current (a record past its review date is shared with no one).",
     ),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Generate a wholly fictional operation in the shape of Pentameter 2 (launched 3 October 2007).
 
@@ -204,6 +274,11 @@ def generate_command(
     except ProducersError as exc:
         raise _fail(str(exc)) from exc
     counts = result.ground_truth["counts"]
+    if as_json:
+        print_json({"out": target, "files": sorted(result.lines), "ground_truth": target / GROUND_TRUTH,
+                    "counts": counts, "cross_force_links": len(result.ground_truth["cross_force_links"]),
+                    "bad_rows": len(result.ground_truth["bad_rows"])})  # fmt: skip
+        return
     table = Table(title=f"{scenario}, seed {seed}, scale {scale:g}")
     table.add_column("figure")
     table.add_column("Pentameter 2", justify="right")
@@ -264,7 +339,7 @@ def bench_publish_command(
     pin_cpu: int | None = typer.Option(
         None, "--pin-cpu", min=0, help="Pin the process (and librdkafka's threads) to this CPU."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Measure events/s for validate + sign + encode + produce of IntelligenceReports on one thread.
 
@@ -276,7 +351,7 @@ def bench_publish_command(
         console.print(f"[dim]benchmarking against {servers} ...[/]")
     result = bench_module.run(servers, events=events, seconds=seconds, batch_size=batch_size, pin_cpu=pin_cpu)
     if as_json:
-        out.print_json(json.dumps(result.to_json()))
+        print_json(result.to_json())
         return
     table = Table(
         title=f"publish IntelligenceReport ({result.mean_value_bytes:.0f} bytes, batches of {batch_size})"

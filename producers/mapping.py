@@ -27,9 +27,13 @@ unless the column gives a ``default``.
 Conversions: ``string`` (default), ``upper``, ``lower``, ``int``, ``pence`` (pounds such as
 "£1,234.50" to 123450), ``bool`` (yes/no, true/false, y/n, 1/0), ``date`` and ``datetime`` (with
 ``format`` in strptime syntax and, for datetimes, the ``timezone`` the export is in, converted to
-UTC), ``enum`` (``values`` maps labels to symbols, case-insensitively; other text is upper-cased
+UTC), ``enum`` (``values`` maps labels to symbols, case-insensitively, and is closed: a label it
+does not list is an error naming the ones it does; without ``values`` the text is upper-cased
 with spaces as underscores), ``list`` (split on ``separator``, each item converted by ``item``),
 and ``uuid5`` (a stable event id from a local reference, so re-ingesting a file keeps its ids).
+The symbols a ``values`` map gives are checked against the schema's enum when the mapping loads.
+
+Every key, with an example mapping per event type, is in ``docs/mapping.md``.
 """
 
 from __future__ import annotations
@@ -47,9 +51,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from clikit.choices import closest
 from producers.exceptions import MappingError
 from schemas.catalogue import Catalogue, default_catalogue
+from schemas.entry import SchemaEntry
 from schemas.exceptions import UnknownSchema
+from schemas.naming import Schema, named_types, non_null_branches, resolve
 
 Problem = tuple[str, str]
 """(field path, reason)"""
@@ -155,6 +162,11 @@ def _enum(c: Conversion, text: str) -> object:
     for label, symbol in c.values.items():
         if label.lower() == text.lower():
             return symbol
+    if c.values:  # a closed list: a label it does not name is an error, never a guess
+        guess = closest(text, c.values)
+        hint = f" (did you mean {guess!r}?)" if guess else ""
+        labels = ", ".join(repr(label) for label in c.values)
+        raise ConversionFailed(f"{text!r} is not one of the labels the mapping lists{hint}: {labels}")
     return re.sub(r"[\s\-]+", "_", text).upper()
 
 
@@ -198,6 +210,15 @@ class ColumnRule:
 
 
 @dataclass(frozen=True)
+class HeaderCheck:
+    """How a CSV file's header fits a mapping: mapped columns it lacks (an error: every row would
+    fail the same way) and columns the mapping ignores (a warning: often a typo in one of them)."""
+
+    missing: tuple[str, ...]
+    unmapped: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CsvMapping:
     """A loaded, checked mapping file."""
 
@@ -206,8 +227,10 @@ class CsvMapping:
     constants: Mapping[str, object]
     columns: tuple[ColumnRule, ...]
 
-    def apply(self, row: Mapping[str, str | None]) -> tuple[dict[str, Any] | None, list[Problem]]:
-        """Build one record from a CSV row: (record, []) or (None, problems naming field and column)."""
+    def apply(self, row: Mapping[str, str | None]) -> tuple[dict[str, Any], list[Problem]]:
+        """Build one record from a CSV row: the record and every cell that did not convert (field,
+        "column 'X': why"). The record holds what did convert, so validation can report the rest
+        of the row's problems at the same time."""
         record: dict[str, Any] = {}
         problems: list[Problem] = []
         for path, value in self.constants.items():
@@ -226,12 +249,30 @@ class CsvMapping:
             set_path(record, rule.field, value)
             for path, extra in rule.also.items():
                 set_path(record, path, extra)
-        return (None, problems) if problems else (record, [])
+        return record, problems
 
-    def missing_columns(self, header: list[str]) -> list[str]:
-        """Mapped columns absent from a file's header (a column without a default)."""
-        present = set(header)
-        return [r.column for r in self.columns if r.column not in present and r.default is None]
+    def check_header(self, header: list[str]) -> HeaderCheck:
+        """Mapped columns absent from ``header`` (unless they have a default) and columns of the
+        header the mapping does not use."""
+        present, mapped = set(header), {r.column for r in self.columns}
+        missing = tuple(r.column for r in self.columns if r.column not in present and r.default is None)
+        return HeaderCheck(missing, tuple(c for c in header if c not in mapped))
+
+    def column_for(self, path: str) -> str | None:
+        """The CSV column that fills the field at ``path`` (concrete indexes, as validation names
+        fields), or a field inside it or around it; ``None`` for a constant or an unmapped field."""
+        for rule in self.columns:
+            if path in (rule.field, *rule.also):
+                return rule.column
+        inside = [r for r in self.columns if _within(r.field, path) or any(_within(a, path) for a in r.also)]
+        around = [r for r in self.columns if _within(path, r.field)]
+        found = inside or around
+        return found[0].column if found else None
+
+
+def _within(path: str, container: str) -> bool:
+    """True when ``path`` lies inside the record or list at ``container``."""
+    return path.startswith((container + ".", container + "["))
 
 
 def parse_path(path: str) -> list[tuple[str, int | None]]:
@@ -280,7 +321,48 @@ def _check_path(path: str, known: set[str], where: str) -> None:
     generic = _schema_path(path)
     if generic in known or (generic.endswith("[]") and generic[:-2] in known):
         return
-    raise MappingError(f"{where}: {path!r} is not a field of the event schema")
+    guess = closest(generic, known)
+    hint = f" (did you mean {_with_indexes(guess, path)!r}?)" if guess else ""
+    raise MappingError(f"{where}: {path!r} is not a field of the event schema{hint}")
+
+
+def _with_indexes(generic: str, given: str) -> str:
+    """``people[].name`` written with the indexes of ``given`` (``[0]`` where it has none)."""
+    indexes = re.findall(r"\[\d+\]", given)
+    return re.sub(r"\[\]", lambda _: indexes.pop(0) if indexes else "[0]", generic)
+
+
+def _enum_symbols(entry: SchemaEntry, path: str) -> tuple[str, ...] | None:
+    """The symbols of the enum at ``path`` (or of the items of a list of enums), None otherwise."""
+    names = named_types(entry.schema)
+    info = next((f for f in entry.all_fields if f.path == _schema_path(path)), None)
+    if info is None:
+        return None
+    node: Schema = resolve(info.schema, names)
+    branches = non_null_branches(node)
+    node = resolve(branches[0], names) if len(branches) == 1 else node
+    if isinstance(node, dict) and node.get("type") == "array":
+        node = resolve(node["items"], names)
+    if isinstance(node, dict) and node.get("type") == "enum":
+        return tuple(str(s) for s in node["symbols"])
+    return None
+
+
+def _check_symbols(conversion: Conversion, entry: SchemaEntry, field: str, where: str) -> None:
+    """The symbols a ``values`` map gives (its own, or its list items') must be the field's."""
+    allowed = _enum_symbols(entry, field)
+    for spec, values in (
+        (where, conversion.values),
+        (f"{where}.item", (conversion.item or Conversion()).values),
+    ):
+        for label, symbol in values.items():
+            if allowed is not None and symbol not in allowed:
+                guess = closest(symbol, allowed)
+                hint = f" (did you mean {guess!r}?)" if guess else ""
+                raise MappingError(
+                    f"{spec}.values: {label!r} maps to {symbol!r}, which is not a value of {field}{hint}; "
+                    f"allowed: {', '.join(allowed)}"
+                )
 
 
 def _conversion(spec: Mapping[str, Any], where: str) -> Conversion:
@@ -360,11 +442,13 @@ def load_mapping(path: Path, catalogue: Catalogue | None = None) -> CsvMapping:
         for key in also:
             _check_path(str(key), known, f"{where}.with.{key}")
         default = spec.get("default")
+        conversion = _conversion(spec, where)
+        _check_symbols(conversion, entry, str(spec["field"]), where)
         rules.append(
             ColumnRule(
                 column=str(column),
                 field=str(spec["field"]),
-                convert=_conversion(spec, where),
+                convert=conversion,
                 default=None if default is None else str(default),
                 also={str(k): v for k, v in also.items()},
             )

@@ -49,6 +49,7 @@ from producers.exceptions import DeliveryFailed, PublisherClosed, Undelivered
 from schemas.catalogue import Catalogue, default_catalogue
 from schemas.exceptions import RecordInvalid
 from schemas.provenance import Signer
+from schemas.validation import Issue
 from schemas.wire import Codec
 
 DEFAULT_BATCH_SIZE = 500
@@ -155,6 +156,11 @@ class AgencyPublisher:
         if timer:
             self._timer = threading.Thread(target=self._tick, name=f"pentameter-linger-{agency}", daemon=True)
             self._timer.start()
+
+    def check(self, record: Mapping[str, Any], *, identity: str | None = None) -> list[Issue]:
+        """Every reason :meth:`publish` would refuse ``record`` (empty when it would take it); sends
+        nothing."""
+        return check_event(record, self.agency, identity=identity, catalogue=self._catalogue)[1]
 
     # -- the hot path ----------------------------------------------------------------------------
 

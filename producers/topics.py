@@ -3,9 +3,13 @@
 Brokers run with automatic topic creation off, so a topic exists only when someone made it on
 purpose; ingest and the benchmark make theirs here with the project's shape (3 partitions so
 cases spread, replication factor -1 so the broker's default applies on one node or three).
+Each function takes the client's librdkafka settings, so it connects as the caller's principal.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -14,14 +18,14 @@ INGRESS_PARTITIONS = 3
 BROKER_DEFAULT_REPLICATION = -1
 
 
-def topic_exists(bootstrap: str, topic: str, timeout: float = 30.0) -> bool:
-    metadata = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=timeout)
+def topic_exists(client: Mapping[str, Any], topic: str, timeout: float = 30.0) -> bool:
+    metadata = AdminClient(dict(client)).list_topics(timeout=timeout)
     found = metadata.topics.get(topic)
     return found is not None and found.error is None
 
 
 def ensure_topic(
-    bootstrap: str,
+    client: Mapping[str, Any],
     topic: str,
     *,
     partitions: int = INGRESS_PARTITIONS,
@@ -29,9 +33,9 @@ def ensure_topic(
     timeout: float = 30.0,
 ) -> bool:
     """Create ``topic`` unless it exists; True when this call created it."""
-    if topic_exists(bootstrap, topic, timeout):
+    if topic_exists(client, topic, timeout):
         return False
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(dict(client))
     future = admin.create_topics(
         [NewTopic(topic, num_partitions=partitions, replication_factor=replication_factor)]
     )[topic]
@@ -48,7 +52,7 @@ def ensure_topic(
     return True
 
 
-def delete_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> None:
+def delete_topic(client: Mapping[str, Any], topic: str, timeout: float = 30.0) -> None:
     """Delete ``topic`` and wait for the broker to confirm."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})  # keep the handle alive until the result
+    admin = AdminClient(dict(client))  # keep the handle alive until the result
     admin.delete_topics([topic])[topic].result(timeout)

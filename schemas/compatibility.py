@@ -3,9 +3,12 @@
 Follows the resolution rules of the Avro specification, so that what this module accepts is what
 fastavro (or any Avro library) will actually read:
 
-* records match by name (or a reader alias); each reader field is read from the writer field of
-  the same name (or a reader field alias); a reader field the writer lacks needs a default;
-  writer fields the reader lacks are skipped;
+* named types match as in Apache Avro's ``SchemaCompatibility``: by unqualified name, or by a
+  reader alias (qualified in the reader's namespace) equal to the writer's full name, so a reader
+  ``a.New`` aliasing ``Old`` does not read a writer ``b.Old``;
+* each reader field is read from the writer field of the same name or of one of its aliases; a
+  reader field matching two writer fields is refused (fastavro cannot decode it), one the writer
+  lacks needs a default; writer fields the reader lacks are skipped;
 * primitives match exactly or by promotion: int -> long, float, double; long -> float, double;
   float -> double; string <-> bytes;
 * an enum reader must know every writer symbol, unless it has an enum default;
@@ -30,7 +33,17 @@ from enum import StrEnum
 from typing import Any
 
 from schemas.fields import describe_type
-from schemas.naming import PRIMITIVES, Schema, named_types, resolve, short_name, type_of
+from schemas.naming import (
+    PRIMITIVES,
+    Schema,
+    definition_name,
+    named_types,
+    namespace_of,
+    qualify,
+    resolve,
+    short_name,
+    type_of,
+)
 
 
 class CompatibilityMode(StrEnum):
@@ -87,6 +100,7 @@ class Incompatibility:
 
 RULES = {
     "reader_field_missing_default": "a reader field is absent from the writer and has no default",
+    "reader_field_ambiguous": "a reader field's name and aliases match more than one writer field",
     "type_mismatch": "the writer's type cannot be read as the reader's type",
     "name_mismatch": "named types differ in name and no alias joins them",
     "missing_enum_symbols": "the writer has enum symbols the reader lacks, and no enum default",
@@ -98,11 +112,16 @@ RULES = {
 
 
 def _names_match(reader: Mapping[str, Any], writer: Mapping[str, Any]) -> bool:
-    r_full, w_full = str(reader["name"]), str(writer["name"])
+    """Avro's rule: the same unqualified name, or a reader alias naming the writer's full name.
+
+    An alias without a dot lives in the reader's namespace, so it cannot reach a writer type of
+    another namespace (Apache Avro 1.12 reports NAME_MISMATCH there; fastavro would read it).
+    """
+    r_full, w_full = definition_name(reader, None), definition_name(writer, None)
     if short_name(r_full) == short_name(w_full):
         return True
-    aliases = [str(a) for a in reader.get("aliases", [])]
-    return w_full in aliases or short_name(w_full) in {short_name(a) for a in aliases}
+    namespace = namespace_of(r_full)
+    return w_full in {qualify(str(a), namespace) for a in reader.get("aliases", [])}
 
 
 class _Checker:
@@ -224,12 +243,14 @@ class _Checker:
             name = str(rfield["name"])
             fpath = f"{path}.{name}" if path else name
             candidates = [name, *(str(a) for a in rfield.get("aliases", []))]
-            wfield = next((wfields[c] for c in candidates if c in wfields), None)
-            if wfield is None:
+            matched = [c for c in candidates if c in wfields]
+            if len(matched) > 1:
+                self.issue(fpath, "reader_field_ambiguous", rfield["type"], writer, *matched)
+            elif not matched:
                 if "default" not in rfield:
                     self.issue(fpath, "reader_field_missing_default", rfield["type"], "null")
-                continue
-            self.check(rfield["type"], wfield["type"], fpath)
+            else:
+                self.check(rfield["type"], wfields[matched[0]]["type"], fpath)
 
     def check_enum(self, reader: Mapping[str, Any], writer: Mapping[str, Any], path: str) -> None:
         if not _names_match(reader, writer):
@@ -308,6 +329,8 @@ class Finding:
                 if backward
                 else f"{where}: {new} may write {symbols}, which {old} ({old_type}) cannot hold"
             )
+        elif inc.rule == "reader_field_ambiguous":
+            what = f"{where}: its name and aliases match the {old if backward else new} fields {symbols}"
         elif inc.rule == "name_mismatch":
             what = f"{where}: type renamed from {old_type} to {new_type} without an alias"
         elif inc.rule == "fixed_size_mismatch":

@@ -31,6 +31,7 @@ from infra.topics import TopicSpec
 PARTNER = "ncc"
 APP_NAME = "pentameter.analytics"
 LINKS_TOPIC = "pentameter.links"
+WEB_BIND_VARIABLE = "PENTAMETER_WEB_BIND"
 RECENT_ALERTS = 200
 log = logging.getLogger(__name__)
 
@@ -82,13 +83,19 @@ def _headers(raw: Any) -> list[tuple[str, bytes]]:
 def create_app(
     runtime: Runtime,
     *,
+    web_bind: str = "127.0.0.1",
     web_host: str = "127.0.0.1",
     web_port: int = 6066,
     partitions: int = 3,
     replication: int = 1,
     reader: PartnerReader | None = None,
 ) -> tuple[Any, Picture]:
-    """A faust app reading ``runtime``'s ncc topic; returns the app and its in-memory picture."""
+    """A faust app reading ``runtime``'s ncc topic; returns the app and its in-memory picture.
+
+    The dashboard listens on ``web_bind`` (loopback by default); ``web_host`` is only the name
+    faust puts in the worker's URL, and faust's own default for the listening address is every
+    interface, so both are always set here.
+    """
     reader = reader or partner_reader(runtime, PARTNER)
     picture = Picture()
     datadir = runtime.settings.home / "analytics"  # faust's default is the working directory
@@ -104,6 +111,7 @@ def create_app(
         stream_wait_empty=False,
         store="memory://",
         datadir=str(datadir / "{conf.name}-data"),
+        web_bind=web_bind,
         web_host=web_host,
         web_port=web_port,
         web_enabled=True,

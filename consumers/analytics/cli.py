@@ -7,13 +7,13 @@ import logging
 import typer
 from confluent_kafka.admin import AdminClient
 
-from consumers.analytics.app import PARTNER, create_app, worker_topics
+from clikit.group import command_group
+from consumers.analytics.app import PARTNER, WEB_BIND_VARIABLE, create_app, worker_topics
 from consumers.runtime import build_runtime
 from infra.topics import TopicSpec, ensure_topics
 
-analytics_app = typer.Typer(
+analytics_app = command_group(
     help="The operation picture: live national figures and cross-force links for the coordination cell.",
-    no_args_is_help=True,
 )
 
 
@@ -24,7 +24,15 @@ def analytics() -> None:
 
 @analytics_app.command("run")
 def run(
-    web_host: str = typer.Option("127.0.0.1", help="Dashboard address."),
+    web_bind: str = typer.Option(
+        "127.0.0.1",
+        envvar=WEB_BIND_VARIABLE,
+        help="Address the dashboard listens on (0.0.0.0: every interface; the page shows figures "
+        "and identifiers of the operation, so think before opening it to a network).",
+    ),
+    web_host: str = typer.Option(
+        "127.0.0.1", help="Host name the worker gives in its own URL (what it listens on is --web-bind)."
+    ),
     web_port: int = typer.Option(
         6066, help="Dashboard port: / (page), /api/dashboard, /api/figures, /api/links, /api/status."
     ),
@@ -41,7 +49,12 @@ def run(
     topics = [TopicSpec(runtime.partner_topics[PARTNER]), *worker_topics(runtime, partitions, replication)]
     ensure_topics(AdminClient(runtime.client), topics)
     app, _ = create_app(
-        runtime, web_host=web_host, web_port=web_port, partitions=partitions, replication=replication
+        runtime,
+        web_bind=web_bind,
+        web_host=web_host,
+        web_port=web_port,
+        partitions=partitions,
+        replication=replication,
     )
     import faust  # the worker (not only the app) is needed here
 

@@ -1,26 +1,34 @@
-"""The dashboard page: headline figures, a region and force table, weekly trends, link alerts.
+"""The dashboard page: headline figures, a tile map of the UK's regions, a region and force table,
+weekly charts with axes, and the cross-force link alerts as a graph and a table.
 
 Everything is rendered here, in Python, so the page and its live refresh cannot disagree: the
 page is served filled in, and a small inline script polls ``api/dashboard`` (the same sections as
 HTML fragments) and swaps them in place, without reloading. No external script, style or font:
-the charts are inline SVG, so the page works on a machine without internet access.
+the charts, the map and the graph are inline SVG, so the page works on a machine without
+internet access. Forces and regions are shown by name (:mod:`consumers.analytics.places`).
 
 The DOM is meant to be read by tests and tools as well as people: every figure carries
 ``data-metric`` and its raw integer in ``data-value`` (money in pence), table rows carry
-``data-region``/``data-force``, chart bars ``data-week``, and link rows ``data-kind``/``data-token``.
+``data-region``/``data-force`` (the schema's symbols), map tiles ``data-region``, chart bars
+``data-week``, graph edges ``data-from``/``data-to``/``data-count`` and link rows
+``data-kind``/``data-token``.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from html import escape
 from typing import Any
 
+from consumers.analytics.charts import weekly_bars
+from consumers.analytics.linkgraph import link_graph, strongest
+from consumers.analytics.places import force_name, region_name, short_force_name
+from consumers.analytics.ukgrid import region_grid
+
 Figures = Mapping[str, Any]
 
-SECTIONS = ("headline", "by-region-force", "trends", "links")
+SECTIONS = ("headline", "regions", "by-region-force", "trends", "links")
 """Element ids of the parts the script refreshes (each a fragment in ``api/dashboard``)."""
 
 COLUMNS = (
@@ -109,67 +117,47 @@ def _cells(metrics: Mapping[str, int], tag: str = "td") -> str:
 
 
 def region_force_html(figures: Figures) -> str:
-    """The region x force table: one row per force that reported, a national total at the foot."""
+    """The region x force table: one row per force that reported (by name, regions in name
+    order), a national total at the foot."""
     head = "".join(f"<th>{escape(label)}</th>" for label in ("region", "force", *(c for _, c in COLUMNS)))
     rows = []
     total: dict[str, int] = {}
-    for region, forces in (figures.get("by_region_force") or {}).items():
-        for force, metrics in forces.items():
+    by_region = figures.get("by_region_force") or {}
+    for region in sorted(by_region, key=region_name):
+        for force, metrics in sorted(by_region[region].items(), key=lambda item: force_name(item[0])):
             for m, _ in COLUMNS:
                 total[m] = total.get(m, 0) + int(metrics.get(m, 0))
             rows.append(
                 f'<tr data-region="{escape(region)}" data-force="{escape(force)}">'
-                f"<td>{escape(region)}</td><td>{escape(force)}</td>{_cells(metrics)}</tr>"
+                f"<td>{escape(region_name(region))}</td><td>{escape(force_name(force))}</td>"
+                f"{_cells(metrics)}</tr>"
             )
     foot = f'<tr data-region="ALL" data-force="ALL"><th colspan="2">all forces</th>{_cells(total, "th")}</tr>'
     return f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody><tfoot>{foot}</tfoot>"
 
 
-def week_range(labels: Iterable[str]) -> list[str]:
-    """Every ISO week from the first to the last label (``2007-W40``), so quiet weeks show as gaps."""
-    known = sorted(w for w in labels if re.fullmatch(r"\d{4}-W\d{2}", w))
-    if not known:
-        return []
-    day = date.fromisocalendar(int(known[0][:4]), int(known[0][6:]), 1)
-    last = date.fromisocalendar(int(known[-1][:4]), int(known[-1][6:]), 1)
-    weeks = []
-    while day <= last:
-        year, week, _ = day.isocalendar()
-        weeks.append(f"{year}-W{week:02d}")
-        day += timedelta(days=7)
-    return weeks
-
-
-def trend_svg(metric: str, label: str, by_week: Mapping[str, Mapping[str, int]]) -> str:
-    """A bar per ISO week (months, where the agreement generalised a date, are left out)."""
-    weeks = week_range(by_week)
-    values = [int(by_week.get(w, {}).get(metric, 0)) for w in weeks]
-    width, height, top = 520, 90, max(values, default=0) or 1
-    step = width / max(len(weeks), 1)
-    bars = []
-    for i, (week, value) in enumerate(zip(weeks, values, strict=True)):
-        h = round(value / top * (height - 14), 1)
-        bars.append(
-            f'<rect data-week="{escape(week)}" data-value="{value}" x="{i * step + 1:.1f}" '
-            f'y="{height - h:.1f}" width="{max(step - 2, 1):.1f}" height="{h}">'
-            f"<title>{escape(week)}: {value:,}</title></rect>"
-        )
-    span = f"{weeks[0]} to {weeks[-1]}" if weeks else "no data yet"
-    return (
-        f'<figure class="trend" data-metric="{escape(metric)}" data-total="{sum(values)}">'
-        f"<figcaption>{escape(label)} by week ({escape(span)}, peak {max(values, default=0):,})</figcaption>"
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(label)} by week" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">{"".join(bars)}</svg></figure>'
-    )
-
-
 def trends_html(figures: Figures) -> str:
     by_week = figures.get("by_week") or {}
-    return "".join(trend_svg(metric, label, by_week) for metric, label in TRENDS)
+    return "".join(weekly_bars(metric, label, by_week) for metric, label in TRENDS)
+
+
+def regions_html(figures: Figures) -> str:
+    return region_grid(figures.get("by_region") or {})
+
+
+def _day(moment: object) -> str:
+    """``4 Oct 2007`` from an ISO date or timestamp (as it came when it is something else)."""
+    text = str(moment or "")
+    try:
+        day = date.fromisoformat(text[:10])
+    except ValueError:
+        return text
+    return f"{day.day} {day:%b %Y}"
 
 
 def links_html(links: Sequence[Mapping[str, Any]], total: int | None = None) -> str:
-    """The latest link alerts (most recently seen first) and how many identifiers are linked."""
+    """The graph of forces linked by shared identifiers, then the latest link alerts (most
+    recently seen first) and how many identifiers are linked."""
     total = len(links) if total is None else total
     labels = ("kind", "token", "profile", "forces", "events", "corroborated by", "first seen", "last seen")
     head = "".join(f"<th>{h}</th>" for h in labels)
@@ -181,11 +169,11 @@ def links_html(links: Sequence[Mapping[str, Any]], total: int | None = None) -> 
             str(link.get("kind")),
             str(link.get("token")),
             str(link.get("profile") or ""),
-            ", ".join(forces),
+            ", ".join(short_force_name(f) for f in forces),
             str(len(link.get("event_ids", []))),
             corroboration,
-            str(link.get("first_seen") or ""),
-            str(link.get("last_seen") or ""),
+            _day(link.get("first_seen")),
+            _day(link.get("last_seen")),
         )
         rows.append(
             f'<tr data-kind="{escape(cells[0])}" data-token="{escape(cells[1])}" '
@@ -195,8 +183,12 @@ def links_html(links: Sequence[Mapping[str, Any]], total: int | None = None) -> 
         )
     return (
         f'<p data-metric="links" data-value="{total}">{total:,} linked identifiers'
-        f"{f' (latest {MAX_LINK_ROWS} shown)' if total > MAX_LINK_ROWS else ''}</p>"
-        f'<table id="link-alerts"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f"{f' (latest {MAX_LINK_ROWS} shown below)' if total > MAX_LINK_ROWS else ''}: a line joins two "
+        "forces whose events share a phone, vehicle, premises, account or a corroborated person "
+        "(thicker: more shared); hover for what they share.</p>"
+        f"<div class='pair'>{link_graph(links)}{strongest(links)}</div>"
+        f'<div class="scroll"><table id="link-alerts"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
@@ -204,6 +196,7 @@ def sections(figures: Figures, links: Sequence[Mapping[str, Any]]) -> dict[str, 
     """Every refreshable part of the page, by element id (the body of ``api/dashboard``)."""
     return {
         "headline": headline_html(figures),
+        "regions": regions_html(figures),
         "by-region-force": region_force_html(figures),
         "trends": trends_html(figures),
         "links": links_html(links),
@@ -231,17 +224,48 @@ async function refresh() {
 setInterval(refresh, Number(document.body.dataset.refreshMs) || 2000);
 """
 
-STYLE = (
-    "body{font-family:sans-serif;margin:1em;color:#222}"
-    "#headline{display:flex;flex-wrap:wrap;gap:.5em}"
-    ".figure{border:1px solid #ccc;border-radius:4px;padding:.3em .6em;min-width:9em}"
-    ".figure dt{font-size:.8em;color:#555}.figure dd{margin:0;font-size:1.4em}"
-    "table{border-collapse:collapse;margin-bottom:1em;font-size:.9em}"
-    "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
-    "td:first-child,td:nth-child(2),thead th:first-child,thead th:nth-child(2){text-align:left}"
-    "#trends{display:flex;flex-wrap:wrap;gap:1em}.trend{margin:0}.trend rect{fill:#3a6ea5}"
-    "#link-alerts td{text-align:left;font-family:monospace}"
-)
+STYLE = """
+:root{--ink:#1d2733;--muted:#5b6675;--line:#d5dbe3;--blue:#3a6ea5;--paper:#f5f7fa}
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:var(--ink);
+  background:var(--paper)}
+header{background:#1f3b5a;color:#fff;padding:.8em 1.5em}
+header h1{margin:0;font-size:1.4em;font-weight:600}
+header p{margin:.2em 0 0;color:#c9d6e6;font-size:.9em}
+main{padding:0 1.5em 2em;max-width:1500px}
+h2{font-size:1.1em;margin:1.6em 0 .6em;color:#1f3b5a}
+.muted{color:var(--muted);font-weight:normal}
+#headline{display:grid;grid-template-columns:repeat(auto-fill,minmax(12.5em,1fr));gap:.5em;margin:0}
+.figure{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.45em .7em}
+.figure dt{font-size:.78em;color:var(--muted)}
+.figure dd{margin:0;font-size:1.4em;font-weight:600;white-space:nowrap}
+.pair{display:flex;flex-wrap:wrap;gap:1.2em;align-items:flex-start}.pair>.scroll{flex:1;min-width:40em}
+.panel{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.8em}
+table{border-collapse:collapse;font-size:.85em;background:#fff}
+td,th{border-bottom:1px solid var(--line);padding:3px 7px;text-align:right}
+td{white-space:nowrap}thead th{background:#eef2f7;position:sticky;top:0;vertical-align:bottom}
+#by-region-force{width:100%}
+td:first-child,td:nth-child(2),thead th:first-child,thead th:nth-child(2){text-align:left}
+tfoot th{border-top:2px solid var(--ink)}
+.scroll{max-height:40em;overflow:auto;border:1px solid var(--line);border-radius:6px}
+#trends{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1em}
+.trend{margin:0;background:#fff;border:1px solid var(--line);border-radius:6px;padding:.5em}
+.trend figcaption{font-size:.9em;margin-bottom:.2em}
+svg text{font-size:11px;fill:var(--ink)}
+.trend rect{fill:var(--blue)}.trend rect:hover{fill:#1f3b5a}
+.axis{stroke:#7a8594}.grid{stroke:#e7ebf0}
+.tick{text-anchor:middle;fill:var(--muted)}.tick.y{text-anchor:end}
+.axis-name{text-anchor:middle;fill:var(--muted);font-style:italic}
+.tile{stroke:#fff}.tile.off-map{stroke:#9aa5b3;stroke-dasharray:4 3}
+.tile-name{font-size:12px;font-weight:600}.tile-name.long{font-size:10px}.tile-figure{font-size:24px;font-weight:700}
+.tile-detail{font-size:10.5px}.light{fill:#fff}.dark{fill:var(--ink)}.hidden{display:none}
+.edge{stroke:#c0504d;stroke-opacity:.55}.edge:hover{stroke-opacity:1}
+.node circle{fill:#1f3b5a}.node text{font-size:11.5px}
+#link-alerts td,#link-alerts th{text-align:left}
+#link-alerts td{font-family:ui-monospace,monospace;font-size:.95em}
+#link-alerts{width:100%}.strongest{font-size:.9em;max-width:32em}.strongest h3{font-size:1em;margin:.3em 0}
+.strongest li{margin:.25em 0}
+"""
 
 
 def render(figures: Figures, links: Sequence[Mapping[str, Any]], refresh_ms: int = 2000) -> str:
@@ -251,12 +275,17 @@ def render(figures: Figures, links: Sequence[Mapping[str, Any]], refresh_ms: int
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Operation picture</title>"
         f"<style>{STYLE}</style></head><body data-refresh-ms='{int(refresh_ms)}'>"
-        "<h1>Operation Pentameter: the operation picture</h1>"
-        "<p>National coordination cell. Updated "
-        f"<span id='updated' data-refreshes='0' data-events='{events}'>when the page was served</span></p>"
+        "<header><h1>Operation Pentameter: the operation picture</h1>"
+        "<p>National coordination cell: what its data-sharing agreement releases, as tokens and "
+        "generalised values. Updated "
+        f"<span id='updated' data-refreshes='0' data-events='{events}'>when the page was served</span>"
+        "</p></header><main>"
         f"<h2>National figures</h2><dl id='headline'>{parts['headline']}</dl>"
-        f"<h2>By region and force</h2><table id='by-region-force'>{parts['by-region-force']}</table>"
+        "<h2>By region <span class='muted'>(events; shade: share of the busiest region)</span></h2>"
+        "<div class='pair'>"
+        f"<div class='panel' id='regions'>{parts['regions']}</div>"
+        f"<div class='scroll'><table id='by-region-force'>{parts['by-region-force']}</table></div></div>"
         f"<h2>Trends by week</h2><div id='trends'>{parts['trends']}</div>"
-        f"<h2>Latest cross-force link alerts</h2><div id='links'>{parts['links']}</div>"
-        f"<script>{SCRIPT}</script></body></html>"
+        f"<h2>Cross-force links</h2><div id='links' class='panel'>{parts['links']}</div>"
+        f"</main><script>{SCRIPT}</script></body></html>"
     )

@@ -153,11 +153,14 @@ class OperationPicture:
         *,
         port: int | None = None,
         host: str = "127.0.0.1",
+        bind: str | None = None,
         log_path: Path | None = None,
         start_timeout: float = 60.0,
     ) -> None:
         self.runtime = runtime
         self.host = host
+        self.bind = bind or host
+        """The address the dashboard listens on (the host it is reached by, unless told)."""
         self.port = port or free_port(DEFAULT_PORT, host)
         self.url = f"http://{host}:{self.port}/"
         prefix = runtime.settings.topic_prefix.rstrip(".") or "default"
@@ -185,8 +188,8 @@ class OperationPicture:
     def __enter__(self) -> OperationPicture:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("wb")
-        command = [sys.executable, "-m", "consumers.analytics", "run", "--web-host", self.host,
-                   "--web-port", str(self.port), "--loglevel", "WARNING"]  # fmt: skip
+        command = [sys.executable, "-m", "consumers.analytics", "run", "--web-host", self.host, "--web-bind",
+                   self.bind, "--web-port", str(self.port), "--loglevel", "WARNING"]  # fmt: skip
         self._process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=self._environment(), stdout=self._log, stderr=subprocess.STDOUT
         )
@@ -231,6 +234,11 @@ class OperationPicture:
             self._log.close()
             self._log = None
         return code
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id while it runs."""
+        return self._process.pid if self._process is not None else None
 
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None

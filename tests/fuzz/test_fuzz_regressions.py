@@ -65,7 +65,8 @@ def test_a_mapping_where_a_normaliser_name_belongs_is_a_problem(tmp_path: Path, 
     (tmp_path / "a.yaml").write_text(text.replace("normalise: name}", "normalise: {x: name}}", 1), "utf-8")
     with pytest.raises(AgreementError) as caught:
         load_agreements(catalogue, load_registry(), tmp_path)
-    assert [p.line for p in caught.value.problems if "unknown normaliser" in p.message] == [48]
+    line = text[: text.index("normalise: name}")].count("\n") + 1
+    assert [p.line for p in caught.value.problems if "unknown normaliser" in p.message] == [line]
 
 
 def test_csv_rows_that_crashed_the_adapter_are_rejected_rows(tmp_path: Path, catalogue: Catalogue) -> None:

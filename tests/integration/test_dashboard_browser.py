@@ -1,6 +1,7 @@
 """The dashboard in a real headless Chromium: the page shows the figures the generator's ground
-truth gives for the coordination cell's view, the planted links as alerts, and it follows new
-events live, without a reload."""
+truth gives for the coordination cell's view (headline, the region map, the region and force
+table with forces and regions by name, charts with named axes), the planted links as alerts and
+as a graph of forces, and it follows new events live, without a reload."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from consumers.analytics.linkgraph import edges
 from consumers.analytics.live import OperationPicture
+from consumers.analytics.places import force_name, region_name
 from producers.truth import cross_force_links, tally
 from tests.integration.analytics_support import Wave, headline, planted_tokens, prepare, region_force, route
 from tests.integration.pipeline import isolated_runtime
@@ -33,22 +36,37 @@ const headline = {};
 document.querySelectorAll('#headline [data-metric]').forEach(e => {
   headline[e.dataset.metric] = number(e);
 });
-const table = {};
+const table = {}, names = {};
 document.querySelectorAll('#by-region-force tbody tr').forEach(tr => {
   const row = {};
   tr.querySelectorAll('td[data-metric]').forEach(td => { row[td.dataset.metric] = number(td); });
   table[tr.dataset.region + '|' + tr.dataset.force] = row;
+  const cells = tr.querySelectorAll('td');
+  names[tr.dataset.region + '|' + tr.dataset.force] = [cells[0].textContent, cells[1].textContent];
+});
+const regions = {};
+document.querySelectorAll('#regions g[data-region]').forEach(g => {
+  const name = g.querySelector('.tile-name').textContent;
+  regions[g.dataset.region] = {events: Number(g.dataset.events), name};
 });
 const trends = {};
 document.querySelectorAll('#trends figure[data-metric]').forEach(f => {
-  trends[f.dataset.metric] = {total: Number(f.dataset.total), bars: f.querySelectorAll('svg rect').length};
+  trends[f.dataset.metric] = {total: Number(f.dataset.total),
+    bars: f.querySelectorAll('svg rect[data-week]').length,
+    axes: Array.from(f.querySelectorAll('text.axis-name')).map(t => t.textContent),
+    ticks: f.querySelectorAll('text.tick').length};
 });
 const links = {};
 document.querySelectorAll('#link-alerts tbody tr').forEach(tr => {
   links[tr.dataset.token] = tr.dataset.kind;
 });
+const edges = {};
+document.querySelectorAll('#link-graph line.edge').forEach(e => {
+  edges[e.dataset.from + '|' + e.dataset.to] = Number(e.dataset.count);
+});
 const stamp = document.getElementById('updated');
-return {headline, table, trends, links, linked: number(document.querySelector('#links [data-metric=links]')),
+return {headline, table, names, regions, trends, links, edges,
+        linked: number(document.querySelector('#links [data-metric=links]')),
         refreshes: Number(stamp.dataset.refreshes), marker: window.stillTheSamePage || null};
 """
 
@@ -82,6 +100,7 @@ def _expected(seen: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "headline": headline(counts),
         "table": region_force(seen),
+        "regions": dict(counts["by_region"]),
         "trend_events": counts["events"] - months,
         "trend_reports": counts["intelligence_reports"],
     }
@@ -90,11 +109,35 @@ def _expected(seen: list[dict[str, Any]]) -> dict[str, Any]:
 def _assert_page_matches(dom: dict[str, Any], wanted: dict[str, Any], tokens: dict[str, str]) -> None:
     assert dom["headline"] == wanted["headline"]
     assert dom["table"] == wanted["table"]
+    for key, (region, force) in dom["names"].items():  # people read names, not the schema's symbols
+        assert (region, force) == (region_name(key.split("|")[0]), force_name(key.split("|")[1]))
+    shown = {region: tile["events"] for region, tile in dom["regions"].items() if tile["events"]}
+    assert shown == wanted["regions"]
+    assert all(tile["name"] == region_name(r).split(" (")[0] for r, tile in dom["regions"].items())
     assert dom["trends"]["events"]["total"] == wanted["trend_events"]
     assert dom["trends"]["intelligence_reports"]["total"] == wanted["trend_reports"]
     assert dom["trends"]["events"]["bars"] > 1
+    for chart in dom["trends"].values():
+        assert chart["axes"] == [chart["axes"][0], "week starting"] and chart["axes"][0].endswith(" per week")
+        assert chart["ticks"] >= 4
     missing = {t: k for t, k in tokens.items() if dom["links"].get(t) != k}
     assert not missing, f"planted links not shown: {missing}"
+
+
+def _assert_graph_matches(dom: dict[str, Any], links: list[dict[str, Any]]) -> None:
+    """Each pair of forces sharing linked identifiers is an edge, weighted by how many they share."""
+    wanted = {f"{a}|{b}": sum(kinds.values()) for (a, b), kinds in edges(links).items()}
+    assert dom["edges"] == wanted and wanted
+
+
+def _screenshot(driver: webdriver.Chrome, path: Path) -> None:
+    """The whole page as a person's wide screen shows it, kept with the test's files."""
+    driver.set_window_size(1400, 1000)  # the width first: the height follows from it
+    height = int(driver.execute_script("return document.documentElement.scrollHeight"))
+    driver.set_window_size(1400, min(height + 140, 8000))
+    driver.save_screenshot(str(path))
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    print(f"dashboard screenshot: {path}")
 
 
 def test_dashboard_shows_the_cells_ground_truth_and_follows_new_events(
@@ -117,6 +160,7 @@ def test_dashboard_shows_the_cells_ground_truth_and_follows_new_events(
         shown = browser.find_element(By.CSS_SELECTOR, '#headline [data-metric="events"] dd').text
         assert shown == f"{len(first.seen):,}"  # what a person reads, not only the attributes
         assert dom["linked"] == len(picture.links()) >= len(tokens)
+        _assert_graph_matches(dom, picture.links())
         loaded = time.monotonic()
 
         # More events arrive: the open page follows them without being reloaded.
@@ -137,6 +181,8 @@ def test_dashboard_shows_the_cells_ground_truth_and_follows_new_events(
         dom = _dom(browser)
         assert dom["marker"] == "yes" and dom["refreshes"] > 0  # refreshed in place, never reloaded
         _assert_page_matches(dom, wanted, tokens)
+        _assert_graph_matches(dom, picture.links())
+        _screenshot(browser, tmp_path / "dashboard.png")
         print(
             f"dashboard browser test: {len(first.seen)} + {len(second.seen)} ncc records, "
             f"{len(tokens)} planted links shown, {dom['linked']} linked identifiers; "

@@ -89,7 +89,18 @@ def test_list_filter_show_and_refuse_still_invalid(
     assert len(bad) == 2 and {d["reason"] for d in bad} == {"bad_signature"}
     assert _json("dlq", "list", "--agency", "police.metropolitan") == []
     assert len(_json("dlq", "list", "--agency", AGENCY, "--reason", "agency_mismatch")) == 2
-    assert _cli("dlq", "list", "--reason", "nonsense").exit_code != 0
+    unknown = _cli("dlq", "list", "--reason", "bad_signatur")
+    assert unknown.exit_code == 2 and "did you mean 'bad_signature'?" in unknown.output
+    assert _cli("dlq", "list", "--agency", "police.atlantis").exit_code == 2
+    assert all(d["at"].endswith("Z") for d in listed)  # ISO 8601 in JSON
+
+    # ids are never cut with an ellipsis: a narrow terminal wraps them, --wide keeps one line each
+    narrow = CliRunner(env={"COLUMNS": "70"}).invoke(app, ["dlq", "list"])
+    assert narrow.exit_code == 0 and "…" not in narrow.output
+    wide = CliRunner(env={"COLUMNS": "70"}).invoke(app, ["dlq", "list", "--wide"]).output.splitlines()
+    for letter in listed:
+        row = next(line for line in wide if letter["source"] in line)
+        assert (letter["event_id"] or "-") in row and letter["detail"] in row
 
     unsigned = next(d for d in listed if d["reason"] == "missing_signature")
     shown = _cli("dlq", "show", str(unsigned["offset"]))

@@ -139,7 +139,7 @@ def _report_with_narrative(runtime: Runtime, text: str, case: str) -> tuple[dict
     routing = runtime.engine.route("IntelligenceReport", copy.deepcopy(record))
     [big] = [d for d in routing.deliveries if d.partner == BIG_PARTNER]
     value = codec.encode(runtime.catalogue.by_fingerprint(big.schema_fingerprint), big.record)
-    return record, len(case.encode()) + len(value)
+    return record, len(big.key or b"") + len(value)  # the key is the partner's pseudonym of the case
 
 
 def _sized(runtime: Runtime, target: int, case: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from consumers.runtime import Runtime
 from infra.acls import Acl, AclPlan, apply_plan
 from infra.broker.local import LocalCluster
 from infra.connection import principal_config
-from pentameter.acls_cli import acls_app, agency_principal, creds_app, partner_principal
+from pentameter.acls_cli import EXIT_CHANGES_PENDING, acls_app, agency_principal, creds_app, partner_principal
 from tests.support.secure import granted_secure_cluster, produce_one, read_until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.secure, pytest.mark.slow]
@@ -166,7 +167,7 @@ def test_acls_plan_is_empty_after_apply_and_stray_grants_are_removed(secure: Sec
     admin = AdminClient(secure.config("operator"))
     apply_plan(admin, AclPlan(create=(stray,), delete=()), {})
     pending = runner.invoke(secure.app, ["acls", "plan", "--json"])
-    assert pending.exit_code == 2
+    assert pending.exit_code == EXIT_CHANGES_PENDING == 1
     assert json.loads(pending.stdout)["delete"] == [stray.describe()]
 
     assert runner.invoke(secure.app, ["acls", "apply"]).exit_code == 0
@@ -184,7 +185,7 @@ def test_a_prefixed_deployment_plans_only_its_own_grants(
     try:
         monkeypatch.setenv("PENTAMETER_TOPIC_PREFIX", "other.")
         planned = CliRunner().invoke(secure.app, ["acls", "plan", "--json"])
-        assert planned.exit_code == 2, planned.output
+        assert planned.exit_code == EXIT_CHANGES_PENDING, planned.output
         report = json.loads(planned.stdout)
         assert report["delete"] == [stray.describe()], "only its own stray grant, none of the unprefixed"
         assert report["create"] and all(" other." in line for line in report["create"])
@@ -232,3 +233,45 @@ def test_status_answers_as_the_operator_on_the_secure_cluster(
     report = json.loads(result.output)
     assert report["up"] is True
     assert [b["reachable"] for b in report["brokers"]] == [True]
+
+
+def test_ingest_publishes_as_its_principal_and_refuses_fast_without_one(
+    secure: Secure, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from consumers.topic_reader import read_topic
+    from producers.agencies import deployed_ingress_topic
+    from producers.cli import register
+    from schemas.convert import to_json
+    from tests.integration.pipeline import AGENCY, sample_events
+
+    app = typer.Typer()
+    register(app, typer.Typer())
+    source = tmp_path / "events.jsonl"
+    events = sample_events(3)
+    source.write_text("".join(json.dumps(to_json(e)) + "\n" for e in events), encoding="utf-8")
+    topic = deployed_ingress_topic(AGENCY)
+    before = len(list(read_topic(secure.config("operator"), topic)))
+
+    monkeypatch.setenv("PENTAMETER_PRINCIPAL", agency_principal(AGENCY))
+    published = CliRunner().invoke(app, ["ingest", "--agency", AGENCY, "--quiet", "--json", str(source)])
+    assert published.exit_code == 0, published.output
+    assert json.loads(published.stdout)["published"] == 3
+    assert len(list(read_topic(secure.config("operator"), topic))) == before + 3
+
+    # no principal, pointed at the secure listener: one clear error in seconds, nothing sent
+    monkeypatch.delenv("PENTAMETER_PRINCIPAL")
+    started = time.monotonic()
+    refused = CliRunner().invoke(
+        app, ["ingest", "--agency", AGENCY, "--bootstrap", secure.cluster.bootstrap_servers(), str(source)]
+    )
+    assert refused.exit_code == 2
+    said = " ".join(refused.output.split())
+    assert f"cannot reach Kafka at {secure.cluster.bootstrap_servers()} without authentication" in said
+    assert "set PENTAMETER_PRINCIPAL" in said
+    assert time.monotonic() - started < 20
+    assert len(list(read_topic(secure.config("operator"), topic))) == before + 3
+
+    # an unknown principal is refused before any connection
+    monkeypatch.setenv("PENTAMETER_PRINCIPAL", "agency-police.atlantis")
+    unknown = CliRunner().invoke(app, ["ingest", "--agency", AGENCY, str(source)])
+    assert unknown.exit_code == 2 and "agency-police.atlantis" in unknown.output

@@ -4,6 +4,7 @@ the ledger's verification and the agreements in force, as tables or one JSON obj
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,7 @@ def test_status_reports_the_whole_pipeline(
     assert report["dead_letters"]["by_reason"] == expected_reasons
     last = report["last_audit_entry"]
     assert last["chain"].startswith(runtime.topic("")) and last["kind"] and last["seq"] >= 0
+    assert last["at"].endswith("Z") and last["at"][:4].isdigit()  # ISO 8601 in JSON
     assert report["ledger"]["verified"] and report["ledger"]["ok"], report["ledger"]
     assert report["agreements"] and {"partner", "agreement", "version", "valid_from", "valid_to"} <= set(
         report["agreements"][0]
@@ -73,6 +75,7 @@ def test_status_reports_the_whole_pipeline(
     table = CliRunner().invoke(app, ["status"])
     assert table.exit_code == 0, table.output
     assert "agreements in force" in table.output and "ledger: " in table.output and "verified" in table.output
+    assert re.search(r"last audit entry: .* UTC \(\d[^)]* ago\)", table.output)  # as a person reads it
 
 
 def test_status_exits_1_when_no_broker_answers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

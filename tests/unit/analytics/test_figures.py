@@ -112,7 +112,10 @@ def test_dashboard_page_shows_figures_trends_and_links() -> None:
             "event_ids": ["1", "2"], "first_seen": "2007-10-01", "last_seen": "2007-11-01"}  # fmt: skip
     summary = figures.summarise(counts.items())
     page = dashboard.render(summary, [link])
-    assert '<tr data-region="NORTH_WEST" data-force="CUMBRIA">' in page
+    assert (
+        '<tr data-region="NORTH_WEST" data-force="CUMBRIA"><td>North West</td><td>Cumbria Constabulary</td>'
+        in page
+    )
     assert '<div class="figure" data-metric="arrests" data-value="1">' in page
     assert 'data-metric="cash_pence" data-value="123456"' in page and "£1,234.56" in page
     assert f'data-kind="phone" data-token="{link["token"]}" data-forces="DORSET,KENT"' in page
@@ -127,15 +130,3 @@ def test_dashboard_page_shows_figures_trends_and_links() -> None:
     assert set(dashboard.sections(summary, [])) == set(dashboard.SECTIONS)
     assert dashboard.render({}, []).startswith("<!doctype html>")
     assert "<script>alert" not in dashboard.render({"by_region_force": {"<script>alert": {}}}, [])
-
-
-def test_trend_leaves_out_months_and_scales_bars() -> None:
-    by_week = {"2007-W40": {"events": 4}, "2007-W41": {"events": 2}, "M2007-10": {"events": 9}}
-    svg = dashboard.trend_svg("events", "events", by_week)
-    assert 'data-total="6"' in svg and "M2007-10" not in svg
-    assert 'data-week="2007-W40" data-value="4" x="1.0" y="14.0"' in svg  # the peak fills the chart
-    gap = dashboard.trend_svg("events", "events", {"2007-W52": {"events": 1}, "2008-W02": {"events": 1}})
-    assert 'data-week="2008-W01" data-value="0"' in gap  # a quiet week is a gap, not left out
-    assert dashboard.week_range(["2008-W02", "2007-W52", "M2007-12", "unknown"]) == [
-        "2007-W52", "2008-W01", "2008-W02"
-    ]  # fmt: skip

@@ -93,6 +93,12 @@ def test_keys_commands_rotate_and_list(tmp_path: Path, monkeypatch: pytest.Monke
     assert unknown.exit_code == 2 and "unknown partner 'nobody'" in unknown.output
     both = runner.invoke(app, ["keys", "rotate", "--router", "--agency", "nca.ukhtc"])
     assert both.exit_code == 2 and "exactly one" in both.output
+    rotated = json.loads(runner.invoke(app, ["keys", "rotate", "--agency", "nca.ukhtc", "--json"]).stdout)
+    assert rotated["owner"] == "nca.ukhtc" and rotated["key_id"].startswith("nca.ukhtc:")
+    owner = runner.invoke(app, ["keys", "list", "--owner", "nca.ukhct"])
+    assert owner.exit_code == 2 and "did you mean 'nca.ukhtc'?" in owner.output
+    table = runner.invoke(app, ["keys", "list", "--owner", "router"], env={"COLUMNS": "200"}).output
+    assert " UTC (" in table and " ago)" in table  # when a key was made, as a person reads it
 
 
 def test_a_reader_made_before_the_router_key_trusts_it_later_and_only_the_router(tmp_path: Path) -> None:

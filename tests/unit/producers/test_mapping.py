@@ -47,9 +47,14 @@ EXAMPLE = MAPPINGS / "gloucestershire_intelligence.yaml"
         (Conversion("enum"), "massage parlour", "MASSAGE_PARLOUR"),
         (Conversion("list", separator="|"), "Unit 4| Larch Row |", ["Unit 4", "Larch Row"]),
         (
-            Conversion("list", item=Conversion("enum", values={"Sexual": "SEXUAL"})),
+            Conversion("list", item=Conversion("enum", values={"Sexual": "SEXUAL", "Labour": "LABOUR"})),
             "sexual;Labour",
             ["SEXUAL", "LABOUR"],
+        ),
+        (
+            Conversion("list", item=Conversion("enum")),
+            "sexual;domestic servitude",
+            ["SEXUAL", "DOMESTIC_SERVITUDE"],
         ),
     ],
 )
@@ -122,9 +127,63 @@ def test_a_cell_that_does_not_convert_names_field_and_column(tmp_path: Path) -> 
     bad = tmp_path / "bad.csv"
     bad.write_text(text.replace(",Gary Hale,41,", ",Gary Hale,forty-one,", 1), encoding="utf-8")
     rows = list(read_csv(bad, load_mapping(EXAMPLE)))
-    assert rows[0].record is None
     assert rows[0].problems == (("people[0].age", "column 'Subject age': 'forty-one' is not a whole number"),)
+    assert rows[0].record is not None and "age" not in rows[0].record["people"][0]  # the rest, to validate
     assert all(r.problems == () for r in rows[1:])
+
+
+def test_a_closed_values_map_refuses_a_label_it_does_not_list() -> None:
+    convert = Conversion("enum", values={"M": "MALE", "F": "FEMALE"})
+    assert convert("m") == "MALE"
+    with pytest.raises(ConversionFailed, match=r"'X' is not one of the labels the mapping lists: 'M', 'F'"):
+        convert("X")
+    with pytest.raises(ConversionFailed, match=r"\(did you mean 'Female'\?\)"):
+        Conversion("enum", values={"Male": "MALE", "Female": "FEMALE"})("Femal")
+
+
+def test_every_bad_cell_of_a_row_is_named_with_its_column(tmp_path: Path) -> None:
+    from producers.adapters import read_csv
+
+    text = (MAPPINGS / "gloucestershire_intelligence.csv").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text.replace(",Public,", ",Publc,", 1).replace(",41,M,", ",old,X,", 1), encoding="utf-8")
+    row = next(iter(read_csv(bad, load_mapping(EXAMPLE))))
+    assert [(path, reason.split(":")[0]) for path, reason in row.problems] == [
+        ("source.source_type", "column 'Source type'"),
+        ("people[0].age", "column 'Subject age'"),
+        ("people[0].gender", "column 'Subject sex'"),
+    ]
+    assert "did you mean 'Public'?" in row.problems[0][1]
+
+
+def test_a_header_missing_a_mapped_column_fails_once(tmp_path: Path) -> None:
+    from producers.adapters import read_csv
+
+    text = (MAPPINGS / "gloucestershire_intelligence.csv").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text.replace("Subject age,", "Age,", 1), encoding="utf-8")
+    mapping = load_mapping(EXAMPLE)
+    rows = list(read_csv(bad, mapping))
+    assert [(r.line, r.problems) for r in rows] == [
+        (1, (("", "columns missing from the header: Subject age"),))
+    ]
+    header = bad.read_text(encoding="utf-8").splitlines()[0].split(",")
+    check = mapping.check_header(header)
+    assert check.missing == ("Subject age",) and check.unmapped == ("Age",)
+
+
+@pytest.mark.parametrize(
+    ("path", "column"),
+    [
+        ("people[0].age", "Subject age"),
+        ("people[0].role", "Subject"),
+        ("links[0].relationship", "Phone"),
+        ("premises[0].address", "Premises address"),
+        ("envelope.force_area", None),
+    ],
+)
+def test_a_field_is_traced_back_to_its_column(path: str, column: str | None) -> None:
+    assert load_mapping(EXAMPLE).column_for(path) == column
 
 
 def _mapping(tmp_path: Path, body: str) -> Path:
@@ -137,6 +196,17 @@ def _mapping(tmp_path: Path, body: str) -> Path:
     ("body", "message"),
     [
         ("columns:\n  Name: people[0].nmae\n", r"columns\.Name\.field: 'people\[0\]\.nmae' is not a field"),
+        ("columns:\n  Name: people[1].nmae\n", r"\(did you mean 'people\[1\]\.name'\?\)"),
+        (
+            "columns:\n  Sex:\n    field: people[0].gender\n    convert: enum\n    values: {F: FEMAL}\n",
+            r"columns\.Sex\.values: 'F' maps to 'FEMAL', which is not a value of people\[0\]\.gender "
+            r"\(did you mean 'FEMALE'\?\); allowed: FEMALE, MALE, OTHER, UNKNOWN",
+        ),
+        (
+            "columns:\n  X: {field: exploitation_types, convert: list,\n"
+            "      item: {convert: enum, values: {S: X}}}\n",
+            r"columns\.X\.item\.values: 'S' maps to 'X', which is not a value of exploitation_types",
+        ),
         ("columns:\n  Name: {field: narrative, convert: shout}\n", r"columns\.Name\.convert: 'shout'"),
         (
             "columns:\n  When: {field: envelope.occurred_at, convert: datetime, timezone: Mars/Base}\n",

@@ -130,7 +130,37 @@ def test_show_prints_fields_marks_and_schema() -> None:
     as_json = runner.invoke(app, ["show", "Arrest", "--json"])
     assert json.loads(as_json.output)["name"] == "org.pentameter.events.Arrest"
     missing = runner.invoke(app, ["show", "Burglary"])
-    assert missing.exit_code == 1
+    assert missing.exit_code == 2
+
+
+def test_show_lists_the_values_of_each_enum() -> None:
+    result = runner.invoke(app, ["show", "PremisesVisit"], terminal_width=250)
+    enums = result.output.split("Enum values", 1)[1]
+    assert "PremisesType" in enums and "MASSAGE_PARLOUR_SAUNA" in enums and "CANNABIS_FARM" in enums
+    assert "premises.premises_type" in enums
+
+
+def test_show_refuses_an_unknown_schema_in_one_line_with_a_suggestion() -> None:
+    result = runner.invoke(app, ["show", "IntelligenceRepot"])
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert (
+        "unknown schema 'IntelligenceRepot' (did you mean 'IntelligenceReport'?); known: Arrest,"
+        in result.output
+    )
+    assert runner.invoke(app, ["show", "Arrest", "--version", "9"]).exit_code == 2
+
+
+def test_list_and_check_print_json(repo: Path) -> None:
+    listed = json.loads(runner.invoke(app, ["list", "--json"]).output)
+    assert {s["name"] for s in listed} >= {"Arrest", "IntelligenceReport"}
+    assert all(s["versions"] == [1] for s in listed)
+    add_version(repo, "Arrest", lambda s: s["fields"].append({"name": "x", "type": "int", "doc": "X."}))
+    checked = runner.invoke(app, ["check", "--root", str(repo), "--json"])
+    assert checked.exit_code == 1
+    document = json.loads(checked.output)
+    assert not document["ok"]
+    arrest = next(s for s in document["schemas"] if s["name"] == "Arrest")
+    assert [(f["rule"], f["path"]) for f in arrest["findings"]] == [("reader_field_missing_default", "x")]
 
 
 def test_every_command_has_help() -> None:

@@ -10,6 +10,7 @@ from fastavro import parse_schema, schemaless_reader, schemaless_writer
 
 from schemas import CompatibilityMode, check_history, check_new_version
 from schemas.compatibility import RULES, can_read, reader_writer_incompatibilities
+from schemas.naming import expand
 
 Mode = CompatibilityMode
 
@@ -203,3 +204,81 @@ def test_mode_flags() -> None:
     assert Mode.BACKWARD.backward and not Mode.BACKWARD.forward
     assert Mode.FORWARD_TRANSITIVE.forward and not Mode.FORWARD_TRANSITIVE.backward
     assert not Mode.NONE.backward and not Mode.NONE.forward
+
+
+def named(kind: str, name: str, namespace: str | None, aliases: tuple[str, ...] = ()) -> dict[str, Any]:
+    body: dict[str, Any] = {"record": {"fields": [f("x", "int")]}, "enum": {"symbols": ["A"]}}.get(
+        kind, {"size": 4}
+    )
+    node = {"type": kind, "name": name, **body}
+    if namespace:
+        node["namespace"] = namespace
+    if aliases:
+        node["aliases"] = list(aliases)
+    return node
+
+
+# Verdicts of Apache Avro 1.12.2 SchemaCompatibility.checkReaderWriterCompatibility on the same pairs.
+@pytest.mark.parametrize("kind", ["record", "enum", "fixed"])
+@pytest.mark.parametrize(
+    ("reader", "writer", "avro_says"),
+    [
+        (("New", "a", ("Old",)), ("Old", "b"), "NAME_MISMATCH"),
+        (("New", "a", ("Old",)), ("Old", "a"), "COMPATIBLE"),
+        (("New", "a", ("b.Old",)), ("Old", "b"), "COMPATIBLE"),
+        (("New", None, ("Old",)), ("Old", "b"), "NAME_MISMATCH"),
+        (("New", "a", ("Old",)), ("Old", None), "NAME_MISMATCH"),
+        (("New", None, ("Old",)), ("Old", None), "COMPATIBLE"),
+        (("Old", "a", ()), ("Old", "b"), "COMPATIBLE"),
+    ],
+)
+def test_name_and_alias_matching_agrees_with_apache_avro(
+    kind: str, reader: tuple[Any, ...], writer: tuple[Any, ...], avro_says: str
+) -> None:
+    found = rules(named(kind, *reader), named(kind, *writer))
+    assert found == ([("", "name_mismatch")] if avro_says == "NAME_MISMATCH" else [])
+
+
+def test_a_nested_alias_is_qualified_in_the_namespace_it_inherits() -> None:
+    def outer(namespace: str, inner: dict[str, Any]) -> Any:
+        return expand({"type": "record", "name": "R", "namespace": namespace, "fields": [f("i", inner)]}, {})
+
+    reader = outer("a", named("record", "NewInner", None, ("OldInner",)))
+    assert rules(reader, outer("a", named("record", "OldInner", None))) == []
+    assert rules(reader, outer("b", named("record", "OldInner", None))) == [("i", "name_mismatch")]
+
+
+def test_a_reader_union_branch_aliasing_another_namespace_matches_nothing() -> None:
+    reader = ["null", named("record", "New", "a", ("Old",))]
+    assert rules(reader, named("record", "Old", "b")) == [("", "missing_union_branch")]
+
+
+@pytest.mark.parametrize(
+    "reader_field",
+    [f("x", "int", aliases=["y"]), f("z", "int", aliases=["x", "y"])],
+    ids=["name and alias", "two aliases"],
+)
+def test_a_reader_field_matching_two_writer_fields_is_refused(reader_field: dict[str, Any]) -> None:
+    writer = rec(f("x", "int"), f("y", "int"))
+    reader = rec(reader_field)
+    found = reader_writer_incompatibilities(reader, writer)
+    assert [(i.path, i.rule, i.symbols) for i in found] == [
+        (
+            reader_field["name"],
+            "reader_field_ambiguous",
+            ("x", "y"),
+        )
+    ]
+    assert not fastavro_reads(reader, writer, {"x": 1, "y": 2})  # Avro: "matches multiple fields"
+    one = rec(f("z", "int", aliases=["y"]))
+    assert can_read(one, writer) and fastavro_reads(one, writer, {"x": 1, "y": 2})
+
+
+def test_an_ambiguous_field_is_explained_with_the_fields_it_matches() -> None:
+    old = rec(f("x", "int"), f("y", "int"))
+    new = rec(f("x", "int", aliases=["y"]))
+    findings = check_new_version("S", (2, new), [(1, old)], Mode.BACKWARD)
+    assert [str(x) for x in findings] == [
+        "S v2 vs v1 (BACKWARD): field 'x': its name and aliases match the v1 fields x, y: "
+        "a v2 reader cannot read v1 data"
+    ]
