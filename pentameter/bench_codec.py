@@ -28,6 +28,7 @@ from typing import Annotated, Any
 import typer
 from fastavro import schemaless_reader, schemaless_writer
 
+from clikit.exits import NOT_DONE
 from policies.bench import workload
 from policies.collect import collector
 from policies.crypto import InMemoryKeyRing
@@ -202,7 +203,7 @@ def codec_command(
         figures = bench_codec(size)
     except RuntimeError as exc:  # nothing to compare against without the native core
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise typer.Exit(NOT_DONE) from exc
     if as_json:
         typer.echo(json.dumps(figures))
         return
