@@ -24,6 +24,7 @@ from policies.crypto import InMemoryKeyRing
 from policies.engine import PolicyEngine
 from policies.pseudonyms import PseudonymSecrets
 from policies.registry import Registry
+from schemas import native
 from schemas.catalogue import Catalogue, load_catalogue
 from schemas.codes import FORCE_REGION
 from schemas.samples import sample
@@ -164,6 +165,8 @@ def bench_policy(seconds: float = 3.0) -> dict[str, Any]:
         "decisions_per_second": round(decisions / elapsed),
         "projections_per_second": round(deliveries / elapsed),
         "deliveries_per_event": round(deliveries / max(events, 1), 2),
+        "cpu_us_per_event": round(elapsed / max(events, 1) * 1e6, 1),
+        "native_core": native.AVAILABLE,
     }
 
 
@@ -182,7 +185,9 @@ def policy_command(
         f"{figures['events_per_second']:,} events/s; {figures['decisions_per_second']:,} decisions/s "
         f"(record x partner, {figures['partners']} partners); {figures['projections_per_second']:,} "
         f"projections/s ({figures['deliveries_per_event']} deliveries per event); "
-        f"{figures['cpu_seconds']} CPU s in {figures['seconds']} s"
+        f"{figures['cpu_seconds']} CPU s in {figures['seconds']} s; "
+        f"{figures['cpu_us_per_event']:,} CPU us per event; "
+        f"native core {'on' if figures['native_core'] else 'off'}"
     )
 
 
