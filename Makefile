@@ -7,7 +7,12 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: setup demo test test-faults browser lint typecheck unit integration broker-up broker-down clean
 
-$(STAMP): pyproject.toml
+# The native core (native/, Rust) is compiled by pip install: a change to it reinstalls. cargo is
+# looked for where rustup puts it too, for a shell that did not add it to PATH.
+export PATH := $(if $(wildcard $(HOME)/.cargo/bin),$(HOME)/.cargo/bin:,)$(PATH)
+NATIVE := native/Cargo.toml native/Cargo.lock $(wildcard native/src/*.rs native/src/*/*.rs)
+
+$(STAMP): pyproject.toml $(NATIVE)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from bench.codec import codec_command
 from bench.faults import bench_faults
 from bench.policy import policy_command
 from bench.publish import publish_command
@@ -25,6 +26,7 @@ def register(group: typer.Typer) -> None:
     group.command(name="publish")(publish_command)
     group.command(name="policy")(policy_command)
     group.command(name="route")(bench_route)
+    group.command(name="codec")(codec_command)
     group.command(name="faults")(bench_faults)
     group.command(name="soak")(soak_command)
     group.command(name="scale")(scale_command)

@@ -24,6 +24,7 @@ from policies.crypto import InMemoryKeyRing
 from policies.engine import PolicyEngine
 from policies.pseudonyms import PseudonymSecrets
 from policies.registry import Registry
+from schemas import native
 from schemas.catalogue import Catalogue, load_catalogue
 from schemas.codes import FORCE_REGION
 from schemas.samples import sample
@@ -127,18 +128,23 @@ def workload(
     return [(t, _vary(t, rng, registry)) for t in (types[i % len(types)] for i in range(size))]
 
 
+def bench_engine(catalogue: Catalogue) -> PolicyEngine:
+    """The baseline agreements with a fresh pseudonym secret and in-memory partner keys."""
+    return PolicyEngine.load(
+        catalogue,
+        secrets=PseudonymSecrets.generate(),
+        encryptor=InMemoryKeyRing().encryptor(),
+        today=date.today(),
+    )
+
+
 def bench_policy(seconds: float = 3.0) -> dict[str, Any]:
     """Route the workload with the baseline agreements on one core for ``seconds`` and report:
     events/s, decisions/s (record x partner pairs, each a delivery or a denial), projections/s
     (deliveries), and the mean deliveries per event. Rates are per CPU second of the routing
     thread, so a busy machine does not understate them."""
     catalogue = load_catalogue()
-    engine = PolicyEngine.load(
-        catalogue,
-        secrets=PseudonymSecrets.generate(),
-        encryptor=InMemoryKeyRing().encryptor(),
-        today=date.today(),
-    )
+    engine = bench_engine(catalogue)
     records = workload(engine.registry, catalogue=catalogue)
     route = engine.route
     for event_type, record in records[:50]:  # warm caches
@@ -164,6 +170,8 @@ def bench_policy(seconds: float = 3.0) -> dict[str, Any]:
         "decisions_per_second": round(decisions / elapsed),
         "projections_per_second": round(deliveries / elapsed),
         "deliveries_per_event": round(deliveries / max(events, 1), 2),
+        "cpu_us_per_event": round(elapsed / max(events, 1) * 1e6, 1),
+        "native_core": native.AVAILABLE,
     }
 
 
@@ -182,5 +190,7 @@ def policy_command(
         f"{figures['events_per_second']:,} events/s; {figures['decisions_per_second']:,} decisions/s "
         f"(record x partner, {figures['partners']} partners); {figures['projections_per_second']:,} "
         f"projections/s ({figures['deliveries_per_event']} deliveries per event); "
-        f"{figures['cpu_seconds']} CPU s in {figures['seconds']} s"
+        f"{figures['cpu_seconds']} CPU s in {figures['seconds']} s; "
+        f"{figures['cpu_us_per_event']:,} CPU us per event; "
+        f"native core {'on' if figures['native_core'] else 'off'}"
     )

@@ -35,6 +35,7 @@ from consumers.oversize import RECORD_BYTES, Limits, fit
 from consumers.positions import Positions
 from consumers.recent_events import RecentEvents
 from infra.topics import AUDIT_TOPIC, DEAD_LETTER_TOPIC
+from schemas import native
 from schemas.provenance import Signer
 
 log = logging.getLogger("pentameter.router")
@@ -274,6 +275,7 @@ class Router:
     ) -> RouterStats:
         """Route until ``stop`` is set, ``max_events`` were consumed, or input was idle that long."""
         stop = stop or threading.Event()
+        log.info("%s", native.STATUS)  # which codec and search this worker runs
         self._producer.init_transactions(60)
         self._consumer.subscribe(
             self._ingress, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_revoke

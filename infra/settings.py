@@ -91,6 +91,12 @@ VARIABLES: tuple[Variable, ...] = (
         "hex pseudonym secret for a program that builds its own engine (`PseudonymSecrets.from_env`); "
         "the router reads its own from the key store",
     ),
+    Variable(
+        "PENTAMETER_NATIVE",
+        "`1`",
+        "`0` runs the Python references (fastavro, `policies/textmatch.py`) instead of the native core, "
+        "to compare or measure; read once when a process starts",
+    ),
     Variable("JAVA_HOME", "from `PATH`", "the Java 17+ used to run Kafka"),
     Variable("MVN", "`mvn` from `PATH`", "the Maven used to fetch the Kafka jars from Maven Central"),
 )

@@ -63,6 +63,14 @@ def _fold_char(ch: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).translate(_LOOKALIKE)
 
 
+def fold_classes(ch: str) -> tuple[str, bytes]:
+    """One non-ASCII character as :func:`split_atoms` folds it, with the class it gives each
+    folded character (2 a digit, 1 a letter, 0 a separator): what the native search asks
+    Python, once per distinct character, so its folding is exactly this one."""
+    folded = _fold_char(ch)
+    return folded, bytes(2 if c.isdigit() else 1 if c.isalpha() else 0 for c in folded)
+
+
 def split_atoms(text: str) -> tuple[list[tuple[int, int]], list[str]]:
     """The atoms of ``text``: where each is in ``text`` and its folded form. Runs of letters and
     runs of digits, after folding, so an atom is all letters or all digits whatever the script."""

@@ -31,7 +31,7 @@ from typing import Any
 
 from policies.crypto import Unsealed
 from policies.forms import Forms, forms_of
-from policies.textmatch import Atoms, Key, Match, ValueIndex, find
+from policies.textmatch import Key, Match, TextSearch, ValueIndex
 from schemas.marks import ValueKind
 
 PLACEHOLDER_LABEL = {
@@ -106,9 +106,8 @@ class RecordScrub:
 
     pending: list[_Pending] = field(default_factory=list)
     forms: dict[Key, Forms | None] = field(default_factory=dict)
-    atoms: dict[str, Atoms] = field(default_factory=dict)
     matches: dict[str, list[Match]] = field(default_factory=dict)
-    index: ValueIndex | None = None
+    search: TextSearch | None = None
 
     def defer(
         self, out: dict[str, Any], withheld: Found, slots: Slots, targets: list[Target], *, seals: bool
@@ -128,9 +127,10 @@ class RecordScrub:
                 if key not in self.forms:
                     self.forms[key] = forms_of(*key)
         index = ValueIndex((k, f) for k, f in self.forms.items() if f is not None)
+        if index:
+            self.search = TextSearch(index)
         for p in self.pending:
             if index:
-                self.index = index
                 self._scrub(p)
             if p.seals:
                 _seal(p)
@@ -167,26 +167,21 @@ class RecordScrub:
                 for kind in kinds:
                     here[kind] = here.get(kind, 0) + 1
 
-    def _atoms(self, text: str) -> Atoms:
-        atoms = self.atoms.get(text)
-        if atoms is None:
-            atoms = self.atoms[text] = Atoms(text)
-        return atoms
-
     def _matches(self, text: str) -> list[Match]:
         found = self.matches.get(text)
         if found is None:
-            assert self.index is not None
-            found = self.matches[text] = find(self._atoms(text), self.index)
+            assert self.search is not None
+            found = self.matches[text] = self.search.find(text)
         return found
 
     def _replace(
         self, text: str, matches: list[Match], withheld: set[Key], structured: bool
     ) -> tuple[str, list[str]]:
         """``text`` with each span of ``matches`` replaced by its placeholder, and their kinds."""
-        atoms = self._atoms(text)
+        assert self.search is not None
+        positions = self.search.spans(text)
         if structured:
-            last = len(atoms.folded) - 1
+            last = len(positions) - 1
             matches = [m for m in matches if m[3] or m[0] != 0 or m[1] != last]
             if not matches:
                 return text, []
@@ -194,7 +189,7 @@ class RecordScrub:
         out: list[str] = []
         hidden: list[tuple[int, int]] = []  # where the placeholders are in the result
         at = written = 0
-        source, positions = atoms.text, atoms.spans
+        source = text
         for first, last, kind in spans:
             start, end = positions[first][0], positions[last][1]
             if kind == ValueKind.PHONE and start > at and source[start - 1] == "+":
@@ -214,12 +209,11 @@ class RecordScrub:
 
     def _still_written(self, text: str, hidden: list[tuple[int, int]], withheld: set[Key]) -> bool:
         """Defence in depth: is any withheld value still written outside the placeholders?"""
-        assert self.index is not None
-        atoms = Atoms(text)
-        found = [m for m in find(atoms, self.index) if m[4] in withheld]
+        assert self.search is not None
+        found = [m for m in self.search.find(text) if m[4] in withheld]
         if not found:
             return False
-        spans = atoms.spans
+        spans = self.search.spans(text)
         return any(
             not any(a <= spans[i][0] and spans[i][1] <= b for a, b in hidden)
             for first, last, _, _, _ in found

@@ -13,6 +13,11 @@ One pass per text, not one expression per value. A text is cut into atoms once p
 
 Each match names the value it found (its :data:`Key`), so every partner's plan takes from the
 same search only the matches of values withheld from it.
+
+:class:`TextSearch` runs the search for a record: in the native core (:mod:`schemas.native`,
+Rust) where it is built, which returns the same matches in the same order (non-ASCII characters
+are folded by :func:`policies.forms.fold_classes`, so by Python's own Unicode rules), and with
+the Python here otherwise, which stays the reference.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from collections.abc import Iterable
 from itertools import accumulate
 from typing import Any
 
-from policies.forms import ATOM, MIN_PHONE_DIGITS, MIN_SKELETON, Forms, phone_core, split_atoms
+from policies.forms import ATOM, MIN_PHONE_DIGITS, MIN_SKELETON, Forms, fold_classes, phone_core, split_atoms
+from schemas import native
 from schemas.marks import ValueKind
 
 Key = tuple[Any, str]
@@ -188,6 +194,43 @@ def find(atoms: Atoms, index: ValueIndex) -> list[Match]:
         if any(tail in digits for tail in index.phone_tails):
             _find_phones(folded, index.phones, found)
     return found
+
+
+if native.AVAILABLE:
+    native.core.set_folder(fold_classes)
+
+
+class TextSearch:
+    """:func:`find` and the atoms' spans of the texts of one record against one index, each text
+    cut once: by the native core where it is on (``native=None``: where :mod:`schemas.native` is
+    available), by the Python of this module otherwise."""
+
+    __slots__ = ("_atoms", "_core", "index")
+
+    def __init__(self, index: ValueIndex, *, native_core: bool | None = None) -> None:
+        self.index = index
+        use = native.AVAILABLE if native_core is None else native_core
+        self._core = native.core.TextIndex(index) if use else None
+        self._atoms: dict[str, Atoms] = {}
+
+    def find(self, text: str) -> list[Match]:
+        """Every match in ``text`` (see :func:`find`)."""
+        if self._core is not None:
+            return native.core.find(text, self._core)
+        return find(self.atoms(text), self.index)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where each atom of ``text`` is (start, end), as Python indexes it."""
+        if self._core is not None:
+            return native.core.spans(text)
+        return self.atoms(text).spans
+
+    def atoms(self, text: str) -> Atoms:
+        """``text`` cut into atoms by the Python reference (kept for the record)."""
+        atoms = self._atoms.get(text)
+        if atoms is None:
+            atoms = self._atoms[text] = Atoms(text)
+        return atoms
 
 
 def _find_skeletons(atoms: Atoms, index: ValueIndex, found: list[Match]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from fastavro.schema import fingerprint as _fingerprint
 from fastavro.schema import parse_schema, to_parsing_canonical_form
 
+from schemas import native
 from schemas.compatibility import CompatibilityMode
 from schemas.exceptions import UnknownFieldPath
 from schemas.fields import FieldInfo, walk_fields
@@ -82,6 +83,12 @@ class SchemaEntry:
             origin=origin,
             parsed=parsed,
         )
+
+    @cached_property
+    def program(self) -> native.core.Program | None:
+        """The schema compiled for the native codec (once per version), or None where it is off
+        or the schema has what it does not run (see :mod:`schemas.native`)."""
+        return native.program(self.parsed)
 
     @property
     def full_name(self) -> str:

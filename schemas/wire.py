@@ -4,8 +4,14 @@ Every Kafka value in Pentameter is one such object, so any consumer holding the 
 governance topic) can decode any message without a schema registry call. The fingerprint is
 written little-endian, as the Avro specification requires.
 
-Per-record work is kept to a dict lookup and one fastavro call: schemas are parsed once when the
-catalogue is built, and decoding with the writer's own schema skips schema resolution entirely.
+Per-record work is kept to a dict lookup and one call: schemas are parsed once when the catalogue
+is built, and decoding with the writer's own schema skips schema resolution entirely. The call is
+to the native codec (:mod:`schemas.native`, Rust) where it is built: a program compiled once per
+schema version writes the bytes fastavro writes and reads the values fastavro reads. fastavro stays
+the reference and the fallback: it decodes into another reader schema (resolution), and encodes
+what the native codec declines (it accepts only values it knows fastavro writes the same way:
+exact types, ints in range, aware datetimes; fastavro also takes ``True`` for an int, a tuple for
+an array, a naive datetime as local time).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 
 from fastavro import schemaless_reader, schemaless_writer
 
+from schemas import native
 from schemas.catalogue import Catalogue, default_catalogue
 from schemas.compatibility import reader_writer_incompatibilities
 from schemas.entry import SchemaEntry
@@ -79,13 +86,21 @@ class Codec:
         type checks apply and their failures raise UnencodableRecord naming the schema.
         """
         entry = self.entry(schema)
+        program = entry.program
+        declined: Exception | None = None
+        if program is not None:
+            try:
+                return native.core.encode(program, record, MAGIC + entry.fingerprint)
+            except native.core.EncodeError as exc:  # names the field; fastavro may still take it
+                declined = exc
         out = BytesIO()
         out.write(MAGIC)
         out.write(entry.fingerprint)
         try:
             schemaless_writer(out, entry.parsed, record)
         except Exception as exc:  # fastavro raises TypeError/ValueError/KeyError/... per type
-            raise UnencodableRecord(f"record does not fit {entry.label}: {exc}") from exc
+            reason = declined if declined is not None else exc
+            raise UnencodableRecord(f"record does not fit {entry.label}: {reason}") from exc
         return out.getvalue()
 
     def decode(
@@ -108,6 +123,8 @@ class Codec:
         reader_entry = None if reader is None else self.entry(reader)
         if reader_entry is not None and reader_entry.fingerprint != writer.fingerprint:
             self._check_reader(reader_entry, writer)
+        elif writer.program is not None:
+            return writer, self._decode_native(writer, writer.program, data)
         body = BytesIO(data)
         body.seek(HEADER_SIZE)
         try:
@@ -127,6 +144,22 @@ class Codec:
         if not isinstance(record, dict):
             raise UndecodableBody(fingerprint, writer.label, "body is not a record")
         return writer, record
+
+    @staticmethod
+    def _decode_native(writer: SchemaEntry, program: native.core.Program, data: bytes) -> dict[str, Any]:
+        try:
+            record, end = native.core.decode(
+                program, data if isinstance(data, bytes) else bytes(data), HEADER_SIZE
+            )
+        except native.core.DecodeError as exc:
+            raise UndecodableBody(writer.fingerprint, writer.label, str(exc)) from exc
+        if end != len(data):
+            raise UndecodableBody(
+                writer.fingerprint, writer.label, f"{len(data) - end} trailing byte(s) after the record"
+            )
+        if not isinstance(record, dict):
+            raise UndecodableBody(writer.fingerprint, writer.label, "body is not a record")
+        return record
 
     def _check_reader(self, reader: SchemaEntry, writer: SchemaEntry) -> None:
         key = (reader.fingerprint, writer.fingerprint)

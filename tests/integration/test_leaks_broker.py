@@ -44,6 +44,9 @@ AGENCIES = (
 )
 
 
+TLP_LEVELS = ("CLEAR", "GREEN", "AMBER", "AMBER_STRICT", "RED")
+
+
 def _corpus(catalogue: Any, size: int) -> list[tuple[dict[str, Any], Planted]]:
     """``size`` valid marked events across every event type, the same every run."""
     per_type = size // (len(VICTIM_TYPES) + len(OTHER_TYPES)) + 1
@@ -81,6 +84,8 @@ def _draw(catalogue: Any, event_type: str, count: int) -> list[tuple[dict[str, A
         )
         if event_type == "DutyToNotify":
             _month_start(record)
+        if "tlp" in record:  # every level, whatever hypothesis draws: rule R3 turns on it
+            record["tlp"] = TLP_LEVELS[len(kept) % len(TLP_LEVELS)]
         planted = plant(record, entry, random.Random(seed), validated=True)
         try:
             valid = validate(copy.deepcopy(record), catalogue=catalogue)

@@ -28,7 +28,7 @@ from consumers.partner import PartnerRecord, partner_group
 from consumers.revocation import REVOCATION_CHAIN, REVOCATION_KIND
 from consumers.router import Router
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
-from consumers.topic_reader import Record, read_topic
+from consumers.topic_reader import Record, read_topic, wait_until_settled
 from infra.acls import actual_acls
 from infra.broker.local import LocalCluster
 from infra.connection import principal_config
@@ -178,7 +178,9 @@ def _open(runtime: Runtime, records: list[Record]) -> dict[str, PartnerRecord]:
 
 
 def _audit(secure: Secure) -> list[Record]:
-    return list(read_topic(secure.runtime.client, secure.runtime.topic(AUDIT_TOPIC)))
+    audit = secure.runtime.topic(AUDIT_TOPIC)
+    wait_until_settled(secure.runtime.client, audit)  # a stopped router's last markers may still land
+    return list(read_topic(secure.runtime.client, audit))
 
 
 def test_forged_and_unsigned_events_reach_dead_letters_under_the_router_principal(secure: Secure) -> None:
@@ -201,7 +203,9 @@ def test_forged_and_unsigned_events_reach_dead_letters_under_the_router_principa
         _wait_consumed(router, 2)
     assert router.stats.dead_letters == 2 and router.stats.delivered == 0
     reasons = {}
-    for record in read_topic(secure.runtime.client, secure.runtime.topic(DEAD_LETTER_TOPIC)):
+    letters = secure.runtime.topic(DEAD_LETTER_TOPIC)
+    wait_until_settled(secure.runtime.client, letters)  # the commit's markers may still be on their way
+    for record in read_topic(secure.runtime.client, letters):
         verdict = read_rejection(record.headers)
         assert verdict is not None
         reasons[record.value] = verdict[0].reason.value
