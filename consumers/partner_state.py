@@ -30,16 +30,13 @@ redelivery after a kill falls inside it (a few MiB of ids)."""
 
 
 class SeenEvents:
-    """The last ``limit`` event ids handled, optionally journalled to ``path``."""
+    """The last ``limit`` event ids handled, optionally journalled to a file (:meth:`journal`)."""
 
-    def __init__(
-        self, limit: int = DEFAULT_WINDOW, initial: Iterable[str] = (), path: Path | None = None
-    ) -> None:
+    def __init__(self, limit: int = DEFAULT_WINDOW, initial: Iterable[str] = ()) -> None:
         if limit <= 0:
             raise ValueError(f"the window must hold at least one event id, not {limit}")
         self.limit = limit
         self._ids: OrderedDict[str, None] = OrderedDict()
-        self._path = path
         self._journal: IO[str] | None = None
         for event_id in initial:
             self._remember(event_id)
@@ -50,7 +47,7 @@ class SeenEvents:
         path.parent.mkdir(parents=True, exist_ok=True)
         known = path.read_text(encoding="utf-8").split("\n") if path.exists() else []
         complete = known[:-1]  # what follows the last newline is a torn write, or nothing
-        seen = cls(limit, (i for i in complete if i), path)
+        seen = cls(limit, (i for i in complete if i))
         if len(complete) > 2 * limit:  # compact: keep what the window holds
             path.write_text("".join(f"{i}\n" for i in seen._ids), encoding="utf-8")
         elif path.exists():

@@ -24,7 +24,6 @@ from typing import Any
 
 from producers.mapping import CsvMapping, Problem
 
-JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 CSV_SUFFIXES = (".csv",)
 
 

@@ -86,35 +86,6 @@ class ValueKind(StrEnum):
     LABEL = "label"
 
 
-VALUE_KIND_DOCS = MappingProxyType(
-    {
-        ValueKind.NAME: "A person's name or alias: also found part by part (each part of three letters "
-        "or more as a whole word) and with any separator.",
-        ValueKind.ORGANISATION: "An organisation's name: found whole, in any case and with any separator.",
-        ValueKind.PHONE: "A phone number: found as its digits with any separators and with a +44, 0044 "
-        "or 0 prefix.",
-        ValueKind.EMAIL: "An email address: found whole and by its local part.",
-        ValueKind.ADDRESS: "An address line or town.",
-        ValueKind.POSTCODE: "A postcode: found with or without its space, in any case.",
-        ValueKind.VEHICLE: "A vehicle registration mark: found with or without spaces, in any case.",
-        ValueKind.ACCOUNT: "An account number or IBAN: found with or without spaces or dashes.",
-        ValueKind.SORT_CODE: "A sort code: found with or without dashes or spaces.",
-        ValueKind.DOCUMENT: "A document or device number (passport, IMEI, registration): any case, any "
-        "separators.",
-        ValueKind.REFERENCE: "A case, victim, custody or source reference: any case, any separators.",
-        ValueKind.DATE: "A date (from the logical types date and timestamp-millis): found as ISO, "
-        "d/m/yyyy, dd/mm/yy, d.m.yyyy, d-m-yyyy, 17 Nov 1999, 17th November 1999, November 17, 1999.",
-        ValueKind.CODE: "A code from a small validated vocabulary (ISO country, language and currency "
-        "codes, grading codes, the publishing agency): vocabulary, not data, so never searched for "
-        "and never scrubbed.",
-        ValueKind.ENTITY_ID: "The id of a POLE entity within its event (found whole, like a label).",
-        ValueKind.ENTITY_REF: "A reference to the entity_id of another entity of the same event: an "
-        "item holding one is not shared with a partner that does not receive the entity it names.",
-        ValueKind.TEXT: "Free text (the default of a field marked free_text).",
-        ValueKind.LABEL: "Any other short text (the default): found whole, any case, any separators.",
-    }
-)
-
 ALL_VALUE_KINDS: frozenset[str] = frozenset(k.value for k in ValueKind)
 VALUE_KIND_ATTRIBUTE = "value_kind"
 """The custom field attribute naming a field's kind."""

@@ -51,37 +51,6 @@ def definition_name(node: Mapping[str, Any], enclosing: str | None) -> str:
     return qualify(str(node["name"]), node.get("namespace", enclosing))
 
 
-def references(node: Schema, enclosing: str | None = None) -> set[str]:
-    """Full names referenced (not defined) anywhere inside ``node``."""
-    found: set[str] = set()
-    defined: set[str] = set()
-
-    def walk(n: Schema, ns: str | None) -> None:
-        if isinstance(n, str):
-            if n not in PRIMITIVES:
-                found.add(qualify(n, ns))
-        elif isinstance(n, list):
-            for branch in n:
-                walk(branch, ns)
-        elif isinstance(n, dict):
-            kind = n.get("type")
-            if isinstance(kind, str) and kind in NAMED_KINDS:
-                full = definition_name(n, ns)
-                defined.add(full)
-                inner = namespace_of(full)
-                for field in n.get("fields", []) if kind in ("record", "error") else []:
-                    walk(field.get("type"), inner)
-            elif kind == "array":
-                walk(n.get("items"), ns)
-            elif kind == "map":
-                walk(n.get("values"), ns)
-            elif isinstance(kind, (dict, list)):
-                walk(kind, ns)
-
-    walk(node, enclosing)
-    return found - defined
-
-
 def expand(schema: Schema, shared: Mapping[str, Mapping[str, Any]]) -> Schema:
     """Return ``schema`` as a standalone schema with every name fully qualified.
 
