@@ -60,7 +60,7 @@ def test_each_decoder_error_is_a_documented_type(rows: dict[str, FuzzRow]) -> No
     assert codec <= {"accepted", "NotSingleObjectEncoded", "UnknownFingerprint", "UndecodableBody"}
     assert {"NotSingleObjectEncoded", "UnknownFingerprint", "UndecodableBody"} <= codec
     provenance = {kind for kind, _ in rows["provenance"].outcomes}
-    assert provenance <= {"accepted", "MissingProvenance", "UnknownKey", "BadSignature"}
+    assert provenance <= {"accepted", "MissingProvenance", "UnknownKey", "KeyOfAnotherAgency", "BadSignature"}
     assert {kind for kind, _ in rows["agreements"].outcomes} <= {"accepted", "AgreementError"}
 
 
