@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import pentameter
+import bench
 from bench.faults import FaultResult
 from bench.report import ReportConfig, run_report, write_documents
 
@@ -42,7 +42,7 @@ def _stub_fault_suite(monkeypatch: pytest.MonkeyPatch, calls: list[dict[str, Any
 
     stub = types.SimpleNamespace(FAULTS=("kill-leader", "pause-broker"), run_fault_suite=run_fault_suite)
     monkeypatch.setitem(sys.modules, "bench.faults", stub)
-    monkeypatch.setattr(pentameter, "faults", stub, raising=False)
+    monkeypatch.setattr(bench, "faults", stub)  # `from bench import faults` reads the package's attribute
 
 
 def test_tiny_report_writes_both_documents_with_every_figure(
@@ -120,7 +120,7 @@ def test_a_missing_fault_suite_is_said_in_the_document(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setitem(sys.modules, "bench.faults", None)  # import fails as if the file were absent
-    monkeypatch.delattr(pentameter, "faults", raising=False)
+    monkeypatch.delattr(bench, "faults", raising=False)
     from bench.report import _faults
 
     found, missing = _faults(TINY, lambda _: None)
@@ -133,7 +133,7 @@ def test_a_failing_fault_suite_is_said_in_the_document(monkeypatch: pytest.Monke
 
     stub = types.SimpleNamespace(FAULTS=("kill-leader",), run_fault_suite=run_fault_suite)
     monkeypatch.setitem(sys.modules, "bench.faults", stub)
-    monkeypatch.setattr(pentameter, "faults", stub, raising=False)
+    monkeypatch.setattr(bench, "faults", stub)  # `from bench import faults` reads the package's attribute
     from bench.report import _faults
 
     found, missing = _faults(TINY, lambda _: None)
