@@ -63,6 +63,7 @@ from bench.faults_check import (
     copies_refused,
     ledger_deliveries,
     ledger_entries,
+    ledger_kinds,
     records_decided_twice,
     repeated_decisions,
     tally,
@@ -165,6 +166,11 @@ class FaultRun:
     """Router processes that exited by themselves (and were restarted)."""
     ledger_problems: tuple[str, ...]
     ledger_decisions: int
+    """Committed ``decision`` entries: one per event when nothing went wrong."""
+    ledger_dead_letters: Mapping[str, int]
+    """Committed dead letters by reason; in a fault run only refused copies (``duplicate_event``)."""
+    ingress_records: int
+    """Records on the ingress topic: more than events sent when the agency's producer wrote one twice."""
     not_entitled: int
     repeated: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Events (and ingress records) the ledger holds more than once, each entry named with the
@@ -643,6 +649,7 @@ class FaultLab:
         ingress_records = len(_read(self.bootstrap, [ctx.ingress], "read_committed"))
         if ingress_records != stream.sent:  # the agency's own producer wrote an event twice
             ctx.facts["ingress_records"] = ingress_records
+        kinds = ledger_kinds(entries)
         if fault == "kill-router":
             ctx.facts["aborted_records"] = self._aborted_records(ctx)
             happened = happened and ctx.facts["aborted_records"] > 0
@@ -666,7 +673,9 @@ class FaultLab:
             facts=dict(ctx.facts),
             router_exits=sum(router.unexpected_exits for router in ctx.routers),
             ledger_problems=tuple(str(p) for p in report.problems),
-            ledger_decisions=report.entries - report.seals,
+            ledger_decisions=kinds.pop("decision", 0),
+            ledger_dead_letters={kind.partition(":")[2]: n for kind, n in kinds.items()},
+            ingress_records=ingress_records,
             not_entitled=counts.not_entitled,
             repeated={event: tuple(found) for event, found in {**repeated, **twice}.items()},
         )

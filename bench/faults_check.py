@@ -142,6 +142,13 @@ def copies_refused(entries: Iterable[LedgerEntry]) -> dict[str, list[str]]:
     return {event: [str(e) for e in listed if e.event_id == event] for event in sorted(copied)}
 
 
+def ledger_kinds(entries: Iterable[LedgerEntry]) -> Counter[str]:
+    """How many committed decisions and dead letters (by reason) the ledger holds: ``decision``,
+    and ``deadletter:<reason>`` for each dead letter. A refused copy is a dead letter, never a
+    decision, so "one decision per event" counts ``decision`` entries only."""
+    return Counter(e.kind if e.kind != "deadletter" else f"deadletter:{e.reason}" for e in entries)
+
+
 def records_decided_twice(entries: Iterable[LedgerEntry]) -> dict[str, list[str]]:
     """Ingress record -> its ledger entries, for records the ledger decided more than once."""
     by_source: dict[str, list[str]] = {}

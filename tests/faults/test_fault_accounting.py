@@ -14,6 +14,7 @@ from bench.faults_check import (
     copies_refused,
     ledger_deliveries,
     ledger_entries,
+    ledger_kinds,
     records_decided_twice,
     repeated_decisions,
     tally,
@@ -165,3 +166,24 @@ def test_events_decided_twice_are_named_with_their_records_transaction_and_batch
 def test_an_entry_no_seal_closed_is_named_as_unsealed() -> None:
     [entry] = ledger_entries([_entry("in/0", "decision", event_id="e0", source="in/0@1")])
     assert str(entry) == "decision of in/0@1 by an unsealed write in batch ?"
+
+
+def test_a_refused_copy_is_counted_as_a_dead_letter_never_as_a_second_decision() -> None:
+    """A whole-cluster restart once left copies of events on the ingress topic (the agency's
+    producer wrote them twice); the router refused each as ``duplicate_event``. Counting every
+    ledger entry but seals called those refusals second decisions: the count must tell them apart."""
+    entries = ledger_entries(
+        [
+            _entry("in/0", "decision", event_id="e0", source="in/0@0"),
+            _entry("in/0", "decision", event_id="e1", source="in/0@1"),
+            _entry("in/0", "deadletter", event_id="e0", source="in/0@2", reason="duplicate_event"),
+            _entry("in/0", "deadletter", event_id="e9", source="in/0@3", reason="invalid_schema"),
+            _seal("in/0", "router-worker-0", 0, 3),
+        ]
+    )
+    assert ledger_kinds(entries) == {
+        "decision": 2,
+        "deadletter:duplicate_event": 1,
+        "deadletter:invalid_schema": 1,
+    }
+    assert repeated_decisions(entries) == {}

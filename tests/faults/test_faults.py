@@ -58,7 +58,11 @@ def _run(lab: FaultLab, results: list[FaultResult], fault: str) -> FaultRun:
     assert run.not_entitled == 0, why
     assert run.ledger_problems == (), run.ledger_problems
     assert not run.repeated, f"events or records on the ledger twice: {dict(run.repeated)}"
-    assert run.ledger_decisions == EVENTS, "one committed ledger decision per event, none twice"
+    assert run.ledger_decisions == EVENTS, f"one committed ledger decision per event, none twice: {why}"
+    # a copy of an event the agency's producer wrote twice is refused as a dead letter, never a
+    # second decision; every extra ingress record is such a copy, and nothing else is dead-lettered
+    copies = run.ingress_records - EVENTS
+    assert dict(run.ledger_dead_letters) == ({"duplicate_event": copies} if copies else {}), why
     assert run.happened, f"the fault did not happen as intended: {dict(run.facts)}"
     reasons = run.facts["router_exit_reasons"]
     assert len(reasons) == run.router_exits
