@@ -185,6 +185,8 @@ def consume(
     if from_beginning and from_offset is not None:
         console.print("[red]--from-beginning and --from-offset cannot be used together[/]")
         raise typer.Exit(code=2)
+    stop = threading.Event()  # first: a SIGTERM while starting (schemas, keys, group join) stops cleanly
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     kit = _open_kit(partner, kit_dir)
     partner = kit.partner
     if group is None:
@@ -208,8 +210,6 @@ def consume(
     metrics = PartnerMetrics(partner)
     if metrics_port:
         metrics.serve(metrics_port)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     written = rejected = 0
     keep_reading = follow or idle_exit == 0
     try:

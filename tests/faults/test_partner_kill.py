@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -31,12 +33,28 @@ pytestmark = [pytest.mark.faults, pytest.mark.kafka, pytest.mark.slow]
 EVENTS = 1600
 
 
-def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
+def _wait(condition: Callable[[], bool], timeout: float, what: str, every: float = 0.01) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.01)
+        time.sleep(every)
+
+
+def _serving(port: int) -> bool:
+    """Does a process answer for metrics on ``port`` (it set its SIGTERM handler before that)?"""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def _lines(path: Path) -> list[str]:
@@ -59,7 +77,9 @@ def _committed(runtime: Runtime, group: str, topic: str) -> dict[int, int]:
         consumer.close()
 
 
-def _start(runtime: Runtime, partner: str, out: Path, log: Path) -> subprocess.Popen[bytes]:
+def _start(
+    runtime: Runtime, partner: str, out: Path, log: Path, metrics_port: int = 0
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PENTAMETER_TOPIC_PREFIX": runtime.settings.topic_prefix,
@@ -67,7 +87,7 @@ def _start(runtime: Runtime, partner: str, out: Path, log: Path) -> subprocess.P
         "PENTAMETER_HOME": str(runtime.settings.home),
     }
     command = [sys.executable, "-m", "pentameter", "partner", "consume", "--partner", partner,
-               "--out", str(out), "--follow"]  # fmt: skip
+               "--out", str(out), "--follow", "--metrics-port", str(metrics_port)]  # fmt: skip
     with log.open("ab") as sink:
         return subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
 
@@ -98,8 +118,22 @@ def test_a_partner_consumer_killed_mid_stream_handles_every_record_once(
         assert process.returncode == -signal.SIGKILL, log.read_text()[-2000:]
         uncommitted_at_kill.append(len(_lines(out)) - sum(_committed(runtime, group, topic).values()))
 
-    process = _start(runtime, partner, out, log)
+    # the last process is stopped in the states the checks below need, never at a guessed moment:
+    # running (its SIGTERM handler is set before it serves metrics; the killed processes may have
+    # written every line already), every record written, and every record committed by the group
+    last: dict[int, int] = {}
+    for record in read_topic(runtime.client, topic):
+        last[record.partition] = record.offset
+    port = _free_port()
+    process = _start(runtime, partner, out, log, metrics_port=port)
+    _wait(lambda: _serving(port) or process.poll() is not None, 120, f"the partner process serving on {port}")
     _wait(lambda: len(_lines(out)) >= len(expected), 120, f"all {len(expected)} records in {out}")
+    _wait(
+        lambda: all(_committed(runtime, group, topic).get(p, 0) > o for p, o in last.items()),
+        120,
+        f"{group} committing every record of {topic}",
+        every=0.5,
+    )
     process.send_signal(signal.SIGTERM)
     assert process.wait(60) == 0, log.read_text()[-2000:]
 
@@ -111,7 +145,4 @@ def test_a_partner_consumer_killed_mid_stream_handles_every_record_once(
         f"no kill left handled records uncommitted ({uncommitted_at_kill}): the redelivery was not tested"
     )
     committed = _committed(runtime, group, topic)
-    last: dict[int, int] = {}
-    for record in read_topic(runtime.client, topic):
-        last[record.partition] = record.offset
     assert all(committed[p] > offset for p, offset in last.items()), "everything handled is committed"
