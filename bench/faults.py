@@ -61,9 +61,9 @@ from bench.faults_check import (
     PartnerCopy,
     Published,
     copies_refused,
+    ledger_counts,
     ledger_deliveries,
     ledger_entries,
-    ledger_kinds,
     records_decided_twice,
     repeated_decisions,
     tally,
@@ -649,7 +649,7 @@ class FaultLab:
         ingress_records = len(_read(self.bootstrap, [ctx.ingress], "read_committed"))
         if ingress_records != stream.sent:  # the agency's own producer wrote an event twice
             ctx.facts["ingress_records"] = ingress_records
-        kinds = ledger_kinds(entries)
+        decisions, dead_letters = ledger_counts(entries)
         if fault == "kill-router":
             ctx.facts["aborted_records"] = self._aborted_records(ctx)
             happened = happened and ctx.facts["aborted_records"] > 0
@@ -673,8 +673,8 @@ class FaultLab:
             facts=dict(ctx.facts),
             router_exits=sum(router.unexpected_exits for router in ctx.routers),
             ledger_problems=tuple(str(p) for p in report.problems),
-            ledger_decisions=kinds.pop("decision", 0),
-            ledger_dead_letters={kind.partition(":")[2]: n for kind, n in kinds.items()},
+            ledger_decisions=decisions,
+            ledger_dead_letters=dict(dead_letters),
             ingress_records=ingress_records,
             not_entitled=counts.not_entitled,
             repeated={event: tuple(found) for event, found in {**repeated, **twice}.items()},

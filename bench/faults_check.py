@@ -142,11 +142,12 @@ def copies_refused(entries: Iterable[LedgerEntry]) -> dict[str, list[str]]:
     return {event: [str(e) for e in listed if e.event_id == event] for event in sorted(copied)}
 
 
-def ledger_kinds(entries: Iterable[LedgerEntry]) -> Counter[str]:
-    """How many committed decisions and dead letters (by reason) the ledger holds: ``decision``,
-    and ``deadletter:<reason>`` for each dead letter. A refused copy is a dead letter, never a
+def ledger_counts(entries: Iterable[LedgerEntry]) -> tuple[int, Counter[str]]:
+    """Committed decisions, and dead letters by reason. A refused copy is a dead letter, never a
     decision, so "one decision per event" counts ``decision`` entries only."""
-    return Counter(e.kind if e.kind != "deadletter" else f"deadletter:{e.reason}" for e in entries)
+    listed = list(entries)
+    decisions = sum(1 for e in listed if e.kind == "decision")
+    return decisions, Counter(str(e.reason) for e in listed if e.kind == "deadletter")
 
 
 def records_decided_twice(entries: Iterable[LedgerEntry]) -> dict[str, list[str]]:

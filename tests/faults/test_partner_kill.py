@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from consumers.partner import partner_group
 from consumers.runtime import Runtime
 from consumers.topic_reader import read_topic
 from tests.integration.pipeline import current_events, isolated_runtime, partner_event_ids, publish
+from tests.support.kafka import free_port
 
 pytestmark = [pytest.mark.faults, pytest.mark.kafka, pytest.mark.slow]
 EVENTS = 1600
@@ -48,13 +48,6 @@ def _serving(port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _lines(path: Path) -> list[str]:
@@ -124,7 +117,7 @@ def test_a_partner_consumer_killed_mid_stream_handles_every_record_once(
     last: dict[int, int] = {}
     for record in read_topic(runtime.client, topic):
         last[record.partition] = record.offset
-    port = _free_port()
+    port = free_port()
     process = _start(runtime, partner, out, log, metrics_port=port)
     _wait(lambda: _serving(port) or process.poll() is not None, 120, f"the partner process serving on {port}")
     _wait(lambda: len(_lines(out)) >= len(expected), 120, f"all {len(expected)} records in {out}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import socket
 import urllib.request
 
 import pytest
@@ -13,15 +12,9 @@ import pytest
 from consumers.metrics import JsonFormatter, RouterMetrics
 from pentameter.hostile import inject_hostile
 from tests.integration.pipeline import AGENCY, expected_deliveries, isolated_runtime, publish, sample_events
+from tests.support.kafka import free_port
 
 pytestmark = pytest.mark.kafka
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _sample(text: str, name: str, **labels: str) -> float:
@@ -39,7 +32,7 @@ def test_router_metrics_count_events_records_and_dead_letters(kafka_bootstrap: s
     publish(runtime, events)
     hostile = inject_hostile(runtime, AGENCY, "police.metropolitan", events[0])
     metrics = RouterMetrics()
-    port = _free_port()
+    port = free_port()
     metrics.serve(port)
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

@@ -41,7 +41,8 @@ def docker_answers() -> bool:
         return False
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port free now (the OS picks it)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -54,7 +55,7 @@ def container_kafka() -> Iterator[str]:
     from testcontainers.core.container import DockerContainer
     from testcontainers.core.waiting_utils import wait_for_logs
 
-    port = _free_port()
+    port = free_port()
     container = (
         DockerContainer(f"apache/kafka:{KAFKA_VERSION}")
         .with_bind_ports(9092, port)
