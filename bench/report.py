@@ -346,6 +346,7 @@ def benchmarks_markdown(r: ReportResults) -> str:
             f"{routed['lost']} / {routed['dead_letters']} / {routed['aborts']}",
         ),
     ]
+    stage_rows = [(stage, f"{us:,.1f}") for stage, us in route["router_stages_us_per_event"].items()]
     latency_rows = [
         ("publish rate asked / achieved", f"{lat['rate']:,} / {lat['achieved_rate']:,.0f} events/s"),
         ("events timed to " + lat["partner"], f"{lat['samples']:,} of {lat['expected']:,}"),
@@ -429,6 +430,11 @@ def benchmarks_markdown(r: ReportResults) -> str:
         "router (provenance checked, baseline agreements, audit ledger, one transaction per batch).",
         "",
         _table(("", "pass-through (a)", "router (b)"), route_rows),
+        "",
+        f"Where the router's CPU went ({route['router_stage_samples']:,} samples of its thread at each "
+        "millisecond of process CPU; `bench.stages`):",
+        "",
+        _table(("stage", "CPU µs per event"), stage_rows),
         "",
         f"Router / pass-through: **{route['router_vs_pass_through']:.1%}**. Latency: the router runs "
         f"while the agencies publish at a fixed rate for {lat['seconds']} s; a read_committed partner "

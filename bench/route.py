@@ -49,6 +49,7 @@ from confluent_kafka.admin import AdminClient
 from rich.console import Console
 from rich.table import Table
 
+from bench.stages import StageProfile, StageSampler
 from consumers.decisions import Decider, Outcome, RecentLike, Source
 from consumers.router import Router, RouterSettings, RouterStats
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
@@ -360,15 +361,18 @@ def make_router(
     return router, commits
 
 
-def route(runtime: Runtime, settings: RouterSettings, events: int) -> tuple[Phase, RouterStats]:
-    """Run the router over the pre-published events until it has consumed ``events``."""
+def route(runtime: Runtime, settings: RouterSettings, events: int) -> tuple[Phase, RouterStats, StageProfile]:
+    """Run the router over the pre-published events until it has consumed ``events``, sampling
+    where its CPU goes (:mod:`bench.stages`)."""
     clocked = _Clocked(runtime.decider())
     router, commits = make_router(runtime, settings, clocked)
-    stats = router.run(max_events=events, idle_timeout=IDLE_TIMEOUT)
+    with StageSampler() as sampler:
+        stats = router.run(max_events=events, idle_timeout=IDLE_TIMEOUT)
     first = clocked.first or 0.0
     seconds = commits[-1][0] - first if commits else 0.0
     cpu = commits[-1][1] - clocked.cpu_first if commits else 0.0
-    return Phase(stats.consumed, stats.delivered, seconds, stats.transactions, cpu), stats
+    phase = Phase(stats.consumed, stats.delivered, seconds, stats.transactions, cpu)
+    return phase, stats, sampler.profile
 
 
 # -- (c) latency ---------------------------------------------------------------------------------
@@ -576,7 +580,7 @@ def run_route_bench(
         engine_fan_out = expected_deliveries / events
         partner_topics = sorted(set(runtime.partner_topics.values()))
         raw = pass_through(runtime, raw_settings, partner_topics, engine_fan_out, events)
-        routed, stats = route(runtime, router_settings, events)
+        routed, stats, stages = route(runtime, router_settings, events)
         fan_out = stats.delivered / stats.consumed if stats.consumed else 0.0
 
         reach = Counter(p for source in pool for p in source.partners)
@@ -624,6 +628,10 @@ def run_route_bench(
             "commit_seconds": round(stats.commit_seconds, 4),
             "by_partner": dict(sorted(stats.by_partner.items())),
         },
+        "router_stages_us_per_event": {
+            stage: round(us, 1) for stage, us in stages.per_event_us(stats.consumed).items()
+        },
+        "router_stage_samples": stages.samples,
         "router_vs_pass_through": round(ratio, 4),
         "router_cpu_vs_pass_through": round(cpu_ratio, 2),
         "latency": timing,
@@ -664,6 +672,22 @@ def _rows(result: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
     yield "backlog drained after last publish", "", f"{timing['drain_seconds']:.2f} s"
 
 
+def _stage_table(result: dict[str, Any]) -> Table:
+    """Where the router's CPU went, per event and stage (sampled: bench.stages)."""
+    stages: dict[str, float] = result["router_stages_us_per_event"]
+    total = sum(stages.values()) or 1.0
+    table = Table(
+        title=f"router CPU by stage ({result['router_stage_samples']:,} samples of the router thread)"
+    )
+    table.add_column("stage")
+    table.add_column("CPU us per event", justify="right")
+    table.add_column("share", justify="right")
+    for stage, us in stages.items():
+        table.add_row(stage, f"{us:,.1f}", f"{us / total:.1%}")
+    table.add_row("all", f"{total:,.1f}", "")
+    return table
+
+
 def bench_route(
     events: int = typer.Option(DEFAULT_EVENTS, "--events", min=1, help="Events to pre-publish and route."),
     rate: int = typer.Option(DEFAULT_RATE, "--rate", min=1, help="Publish rate (events/s) for latency."),
@@ -695,6 +719,7 @@ def bench_route(
     for row in _rows(result):
         table.add_row(*row)
     Console().print(table)
+    Console().print(_stage_table(result))
     batch, workload = result["batch"], result["workload"]
     err.print(
         f"[dim]batches of up to {batch['router_batch_max_events']} events or "

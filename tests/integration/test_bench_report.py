@@ -81,6 +81,8 @@ def test_tiny_report_writes_both_documents_with_every_figure(
     assert routed["events"] == 300 and routed["lost"] == 0
     assert f"| events/s in | {results.route['pass_through']['events_per_second']:,.0f} |" in bench
     assert f"{results.route['router_vs_pass_through']:.1%}" in bench
+    for stage, us in results.route["router_stages_us_per_event"].items():
+        assert f"| {stage} | {us:,.1f} |" in bench
     latency = results.route["latency"]
     assert f"{latency['p50_ms']:.1f} / {latency['p95_ms']:.1f} / {latency['p99_ms']:.1f}" in bench
     scale = results.scale

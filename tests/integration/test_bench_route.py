@@ -35,6 +35,12 @@ def test_tiny_route_benchmark_measures_everything_and_loses_nothing(
             assert phase[figure] > 0, figure
     assert result["router_vs_pass_through"] > 0
 
+    # Where the router's CPU went: sampled stages, the main ones named, adding up to about its CPU.
+    stages = result["router_stages_us_per_event"]
+    assert result["router_stage_samples"] > 0
+    assert {"decode input", "encode partner records", "policy: plans and rules"} <= set(stages)
+    assert sum(stages.values()) >= 0.5 * routed["cpu_us_per_event"], (stages, routed["cpu_us_per_event"])
+
     # No loss: the router delivered exactly what the agreements say the consumed events produce.
     assert routed["dead_letters"] == 0 and routed["aborts"] == 0
     assert routed["lost"] == 0 and routed["records_out"] == routed["expected_deliveries"]
