@@ -51,6 +51,7 @@ from rich.table import Table
 
 from bench.stages import StageProfile, StageSampler
 from consumers.decisions import Decider, Outcome, RecentLike, Source
+from consumers.heap import settle_after_startup, unsettle
 from consumers.router import Router, RouterSettings, RouterStats
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
 from infra.connection import bootstrap_servers
@@ -579,13 +580,17 @@ def run_route_bench(
 
         engine_fan_out = expected_deliveries / events
         partner_topics = sorted(set(runtime.partner_topics.values()))
-        raw = pass_through(runtime, raw_settings, partner_topics, engine_fan_out, events)
-        routed, stats, stages = route(runtime, router_settings, events)
-        fan_out = stats.delivered / stats.consumed if stats.consumed else 0.0
+        gc_defaults = settle_after_startup()  # as `pentameter router run` sets its process
+        try:
+            raw = pass_through(runtime, raw_settings, partner_topics, engine_fan_out, events)
+            routed, stats, stages = route(runtime, router_settings, events)
+            fan_out = stats.delivered / stats.consumed if stats.consumed else 0.0
 
-        reach = Counter(p for source in pool for p in source.partners)
-        partner = reach.most_common(1)[0][0]
-        timing = latency(runtime, router_settings, pool, partner, rate, latency_seconds)
+            reach = Counter(p for source in pool for p in source.partners)
+            partner = reach.most_common(1)[0][0]
+            timing = latency(runtime, router_settings, pool, partner, rate, latency_seconds)
+        finally:
+            unsettle(gc_defaults)
     finally:
         _drop_namespace(runtime, groups)
 

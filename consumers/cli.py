@@ -12,6 +12,7 @@ from rich.console import Console
 
 from clikit.group import command_group
 from clikit.output import print_json
+from consumers.heap import settle_after_startup
 from consumers.metrics import METRICS_BIND_VARIABLE, RouterMetrics, configure_logging
 from consumers.partner import PartnerReader
 from consumers.partner_client import reader_with_keys
@@ -102,6 +103,7 @@ def run(
         f"router worker {worker}: {len(runtime.ingress_topics)} ingress topics, "
         f"{len(runtime.partner_topics)} partners, {created} topic(s) created"
     )
+    settle_after_startup()
     stats = router.run(stop, max_events=max_events or None, idle_timeout=idle_exit or None)
     if as_json:
         print_json(dataclasses.asdict(stats))
