@@ -256,6 +256,9 @@ def _producer_config(client: dict[str, Any], settings: RouterSettings) -> dict[s
         "batch.num.messages": 10000,
         "queue.buffering.max.messages": 1_000_000,
         "compression.type": "lz4",
+        # only refusals are reported back: a delivery report per record written would cost a
+        # Python callback each, and nothing is done with a success
+        "delivery.report.only.error": True,
     }
 
 

@@ -192,6 +192,9 @@ class Router:
                 "batch.num.messages": 10000,
                 "queue.buffering.max.messages": 1_000_000,
                 "compression.type": "lz4",
+                # only refusals are reported back: a delivery report per record written would cost a
+                # Python callback each, and nothing is done with a success
+                "delivery.report.only.error": True,
             }
         )
 
@@ -511,12 +514,17 @@ class Router:
                 log.warning("commit did not finish (attempt %d), committing again: %s", attempt, error)
 
     def _produce(
-        self, topic: str, key: bytes | None, value: bytes | None, headers: Any = None, source: Any = None
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Any = None,
+        source: Source | None = None,
     ) -> None:
         """Produce one record in the open transaction; a record the client or broker refuses for what
         it is (too large, invalid) is remembered by its ingress ``source``, so the batch's redo
         writes it reduced or denies it."""
-        on_delivery = None if source is None else self._watch_refusal(topic, str(source))
+        on_delivery = None if source is None else self._watch_refusal(topic, source)
         while True:
             try:
                 self._producer.produce(topic, value=value, key=key, headers=headers, on_delivery=on_delivery)
@@ -528,10 +536,10 @@ class Router:
                     self._refused[(topic, str(source))] = f"refused by the client: {exc.args[0].str()}"
                 raise
 
-    def _watch_refusal(self, topic: str, source: str) -> Callable[[KafkaError | None, Message], None]:
+    def _watch_refusal(self, topic: str, source: Source) -> Callable[[KafkaError | None, Message], None]:
         def delivered(error: KafkaError | None, _: Message) -> None:
             if error is not None and error.code() in REFUSED_RECORD:
-                self._refusals[(topic, source)] = f"refused by the broker: {error.str()}"
+                self._refusals[(topic, str(source))] = f"refused by the broker: {error.str()}"
                 log.warning("%s refused a record of %s: %s", topic, source, error.str())
 
         return delivered
