@@ -4,7 +4,9 @@ Kafka clients cannot ask for it: in KRaft, DescribeCluster names some broker, no
 leader, and confluent-kafka has no DescribeQuorum. Every node's Raft layer logs each state change
 (``Completed transition to Leader(...epoch=E...)`` on the leader, ``FollowerState(... epoch=E,
 leader=N ...)`` on the others), so the leader of the highest epoch any node reports is the active
-controller.
+controller. A transition line also describes the state it left (``... from
+FollowerState(epoch=5, leader=3 ...)``); only the new state is read, or a node becoming
+unattached in a new epoch would seem to name the old epoch's leader as the new one's.
 """
 
 from __future__ import annotations
@@ -29,13 +31,14 @@ def leader_of(lines: Iterable[str]) -> tuple[int, int] | None:
         match = _TRANSITION.search(line)
         if match is None:
             continue
-        epoch = _EPOCH.search(match["rest"])
+        state = match["rest"].split(") from ", 1)[0]  # the new state only, never the one it left
+        epoch = _EPOCH.search(state)
         if epoch is None:
             continue
         if match["state"] == "Leader":
             leader = int(match["node"])
         else:
-            named = _LEADER.search(match["rest"])
+            named = _LEADER.search(state)
             if named is None:
                 continue
             leader = int(named["leader"])

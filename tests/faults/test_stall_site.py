@@ -54,3 +54,16 @@ def test_the_active_controller_is_the_leader_of_the_highest_raft_epoch() -> None
     ]
     assert leader_of(lines) == (5, 3)
     assert leader_of(lines[2:3]) is None
+
+
+def test_the_state_a_transition_left_never_names_the_new_epochs_leader() -> None:
+    """Seen in a fault run: node 1 went unattached in epoch 6 *from* following node 3 in epoch 5,
+    and the old leader was read as epoch 6's, so the pause stopped a node that was not leading."""
+    lines = [
+        "[RaftManager id=1] Completed transition to UnattachedState(epoch=6, leaderId=OptionalInt.empty,"
+        " votedKey=Optional.empty) from FollowerState(fetchTimeoutMs=2000, epoch=5, leader=3, x)",
+        "[RaftManager id=1] Completed transition to FollowerState(fetchTimeoutMs=2000, epoch=6, leader=2,"
+        " x) from UnattachedState(epoch=6, leaderId=OptionalInt.empty)",
+    ]
+    assert leader_of(lines[:1]) is None
+    assert leader_of(lines) == (6, 2)
