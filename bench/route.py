@@ -52,7 +52,7 @@ from rich.table import Table
 from bench.stages import StageProfile, StageSampler
 from consumers.decisions import Decider, Outcome, RecentLike, Source
 from consumers.heap import settle_after_startup, unsettle
-from consumers.router import Router, RouterSettings, RouterStats
+from consumers.router import Router, RouterSettings, RouterStats, consumer_config, producer_config
 from consumers.runtime import ROUTER_IDENTITY, Runtime, build_runtime
 from infra.connection import bootstrap_servers
 from infra.settings import load_settings
@@ -231,43 +231,12 @@ def prepublish(runtime: Runtime, events: list[tuple[PoolEvent, Record]]) -> None
 # -- (a) pass-through ----------------------------------------------------------------------------
 
 
-def _consumer_config(client: dict[str, Any], settings: RouterSettings) -> dict[str, Any]:
-    """The router's consumer settings (consumers.router.Router.__init__; keep them in step)."""
-    return {
-        **client,
-        "group.id": settings.group_id,
-        "enable.auto.commit": False,
-        "enable.auto.offset.store": False,
-        "auto.offset.reset": "earliest",
-        "isolation.level": "read_committed",
-        "partition.assignment.strategy": "cooperative-sticky",
-        "group.instance.id": settings.transactional_id,
-        "session.timeout.ms": 15000,
-    }
-
-
-def _producer_config(client: dict[str, Any], settings: RouterSettings) -> dict[str, Any]:
-    """The router's transactional producer settings (consumers.router.Router.__init__; in step)."""
-    return {
-        **client,
-        "transactional.id": settings.transactional_id,
-        "transaction.timeout.ms": settings.transaction_timeout_ms,
-        "linger.ms": 5,
-        "batch.num.messages": 10000,
-        "queue.buffering.max.messages": 1_000_000,
-        "compression.type": "lz4",
-        # only refusals are reported back: a delivery report per record written would cost a
-        # Python callback each, and nothing is done with a success
-        "delivery.report.only.error": True,
-    }
-
-
 def pass_through(
     runtime: Runtime, settings: RouterSettings, partner_topics: list[str], fan_out: float, events: int
 ) -> Phase:
     """Copy ``events`` ingress records to ``fan_out`` partner topics each, a transaction per batch."""
-    consumer = Consumer(_consumer_config(runtime.client, settings))
-    producer = Producer(_producer_config(runtime.client, settings))
+    consumer = Consumer(consumer_config(runtime.client, settings))
+    producer = Producer(producer_config(runtime.client, settings))
 
     def produce(topic: str, message: Message) -> None:
         while True:

@@ -122,6 +122,39 @@ class RouterSettings:
         return f"{self.group_id}-worker-{self.worker}"
 
 
+def consumer_config(client: dict[str, Any], settings: RouterSettings) -> dict[str, Any]:
+    """The router's consumer: offsets only ever committed in its transactions, committed reads."""
+    return {
+        **client,
+        "group.id": settings.group_id,
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        "auto.offset.reset": "earliest",
+        "isolation.level": "read_committed",
+        "partition.assignment.strategy": "cooperative-sticky",
+        # static membership: a restarted worker takes its partitions back at once instead of
+        # waiting for the dead one's session to expire
+        "group.instance.id": settings.transactional_id,
+        "session.timeout.ms": 15000,
+    }
+
+
+def producer_config(client: dict[str, Any], settings: RouterSettings) -> dict[str, Any]:
+    """The router's transactional producer, batched for throughput."""
+    return {
+        **client,
+        "transactional.id": settings.transactional_id,
+        "transaction.timeout.ms": settings.transaction_timeout_ms,
+        "linger.ms": 5,
+        "batch.num.messages": 10000,
+        "queue.buffering.max.messages": 1_000_000,
+        "compression.type": "lz4",
+        # only refusals are reported back: a delivery report per record written would cost a
+        # Python callback each, and nothing is done with a success
+        "delivery.report.only.error": True,
+    }
+
+
 @dataclass
 class RouterStats:
     """Running totals, read by the demo, the benchmark and the metrics endpoint."""
@@ -168,35 +201,8 @@ class Router:
         self._client_config = client_config
         limit = self.settings.recent_events
         self._recent = RecentEvents(limit) if limit > 0 else None
-        self._consumer = Consumer(
-            {
-                **client_config,
-                "group.id": self.settings.group_id,
-                "enable.auto.commit": False,
-                "enable.auto.offset.store": False,
-                "auto.offset.reset": "earliest",
-                "isolation.level": "read_committed",
-                "partition.assignment.strategy": "cooperative-sticky",
-                # static membership: a restarted worker takes its partitions back at once instead of
-                # waiting for the dead one's session to expire
-                "group.instance.id": self.settings.transactional_id,
-                "session.timeout.ms": 15000,
-            }
-        )
-        self._producer = Producer(
-            {
-                **client_config,
-                "transactional.id": self.settings.transactional_id,
-                "transaction.timeout.ms": self.settings.transaction_timeout_ms,
-                "linger.ms": 5,
-                "batch.num.messages": 10000,
-                "queue.buffering.max.messages": 1_000_000,
-                "compression.type": "lz4",
-                # only refusals are reported back: a delivery report per record written would cost a
-                # Python callback each, and nothing is done with a success
-                "delivery.report.only.error": True,
-            }
-        )
+        self._consumer = Consumer(consumer_config(client_config, self.settings))
+        self._producer = Producer(producer_config(client_config, self.settings))
 
     # -- partition ownership -------------------------------------------------------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
