@@ -157,7 +157,7 @@ class Plan:
         self._root_build = self._builder(self._tree)
         self._dangling = self._dangling_references()
         self._targets = self._scrub_targets()
-        self._slots = scrub.slots_finder(self._targets)
+        self._finders = scrub.finders(self._targets)
         self._scrub = bool(self._targets)
         self._collect_static = (
             collect.collector(entry.schema, entry.names, skip=self._is_released_unit) if self._scrub else None
@@ -933,7 +933,7 @@ class Plan:
                 self._collect_static(record, removed)
             if removed or self._has_encrypt:  # sealed values wait for the scrub: always deferred
                 scrubbed = record_scrub.defer(
-                    out, removed, self._slots, self._targets, seals=self._has_encrypt
+                    out, removed, self._finders, self._targets, seals=self._has_encrypt
                 )
         out["sharing"] = {
             "agreement_id": self._agreement_id,

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from policies.crypto import Unsealed
 from policies.forms import Forms, forms_of
@@ -88,12 +88,33 @@ so ``holder[key]`` is the string, or for an item of a list ``holder[name][i]`` w
 ``(name, i)``: such a list may be the input's own (a kept list is not copied), so it is replaced
 by a copy before an item is written, never changed in place."""
 
+Hits = Callable[
+    [dict[str, Any], dict[str, frozenset[Key]], Callable[[str], frozenset[Key]], set[Key]],
+    list[tuple[Any, Any, int, Any]],
+]
+"""Like :data:`Slots`, but searches each string as it finds it, through the record's memo of
+which values each string writes, and returns only the strings that write a value withheld from
+this delivery: (holder, key, target index, the value)."""
+
+
+class Finders(NamedTuple):
+    """A plan's two generated walks over its output records (see :func:`finders`)."""
+
+    slots: Slots
+    hits: Hits
+
+
+def finders(targets: list[Target]) -> Finders:
+    """The walks that find the strings at ``targets``: every one (to seal), and only those a
+    withheld value was found in (to scrub)."""
+    return Finders(slots_finder(targets), hits_finder(targets))
+
 
 @dataclass(slots=True)
 class _Pending:
     out: dict[str, Any]
     withheld: Found
-    slots: Slots
+    finders: Finders
     targets: list[Target]
     counts: Counts
     seals: bool
@@ -107,15 +128,16 @@ class RecordScrub:
     pending: list[_Pending] = field(default_factory=list)
     forms: dict[Key, Forms | None] = field(default_factory=dict)
     matches: dict[str, list[Match]] = field(default_factory=dict)
+    written: dict[str, frozenset[Key]] = field(default_factory=dict)
     search: TextSearch | None = None
 
     def defer(
-        self, out: dict[str, Any], withheld: Found, slots: Slots, targets: list[Target], *, seals: bool
+        self, out: dict[str, Any], withheld: Found, walks: Finders, targets: list[Target], *, seals: bool
     ) -> Counts:
         """Scrub ``out`` (then seal what it holds to encrypt, if it ``seals``) when :meth:`run` is
         called; returns the counts it will fill."""
         counts: Counts = {}
-        self.pending.append(_Pending(out, withheld, slots, targets, counts, seals))
+        self.pending.append(_Pending(out, withheld, walks, targets, counts, seals))
         return counts
 
     def run(self) -> None:
@@ -139,25 +161,22 @@ class RecordScrub:
     def _scrub(self, p: _Pending) -> None:
         withheld = set(p.withheld)
         targets = p.targets
-        for holder, key, number in p.slots(p.out):
-            value = holder[key] if not isinstance(key, tuple) else holder[key[0]][key[1]]
-            text = value.text if isinstance(value, Unsealed) else value
-            produced = targets[number].produced
-            if produced is not None and produced(text):
-                continue
-            found = self._matches(text)
-            if not found:
-                continue
+        for holder, key, number, value in p.finders.hits(p.out, self.written, self._search, withheld):
+            sealed = value.__class__ is Unsealed
+            text = value.text if sealed else value
+            found = self.matches[text]
             target = targets[number]
-            own = (text, target.kind) if isinstance(value, Unsealed) else None  # sealed, not withheld
+            if target.produced is not None and target.produced(text):
+                continue
+            own = (text, target.kind) if sealed else None  # sealed, not withheld
             mine = [m for m in found if m[4] in withheld and m[4] != own]
             if not mine:
                 continue
             result, kinds = self._replace(text, mine, withheld, target.structured)
             if kinds:
-                if isinstance(value, Unsealed):
+                if sealed:
                     value.text = result  # sealed once scrubbed
-                elif isinstance(key, tuple):  # an item of a list the output may share with the input
+                elif key.__class__ is tuple:  # an item of a list the output may share with the input
                     name, i = key
                     items = holder[name] = list(holder[name])
                     items[i] = result
@@ -167,12 +186,11 @@ class RecordScrub:
                 for kind in kinds:
                     here[kind] = here.get(kind, 0) + 1
 
-    def _matches(self, text: str) -> list[Match]:
-        found = self.matches.get(text)
-        if found is None:
-            assert self.search is not None
-            found = self.matches[text] = self.search.find(text)
-        return found
+    def _search(self, text: str) -> frozenset[Key]:
+        """Search ``text`` (once per record): its matches are kept, the values it writes returned."""
+        assert self.search is not None
+        found = self.matches[text] = self.search.find(text)
+        return frozenset([m[4] for m in found])
 
     def _replace(
         self, text: str, matches: list[Match], withheld: set[Key], structured: bool
@@ -223,7 +241,7 @@ class RecordScrub:
 
 def _seal(p: _Pending) -> None:
     """Encrypt, for the partner, every value of ``p`` that waited for rule 11 to scrub it."""
-    for holder, key, _ in p.slots(p.out):
+    for holder, key, _ in p.finders.slots(p.out):
         if isinstance(key, tuple):
             name, i = key
             if isinstance(holder[name][i], Unsealed):
@@ -255,7 +273,7 @@ def scrub_text(text: str, withheld: Found, *, structured: bool = False) -> tuple
     scrub = RecordScrub()
     out = {"text": text}
     target = Target("text", structured, None)
-    counts = scrub.defer(out, withheld, lambda record: [(record, "text", 0)], [target], seals=False)
+    counts = scrub.defer(out, withheld, finders([target]), [target], seals=False)
     scrub.run()
     return out["text"], [kind for kind, n in counts.get("text", {}).items() for _ in range(n)]
 
@@ -263,7 +281,50 @@ def scrub_text(text: str, withheld: Found, *, structured: bool = False) -> tuple
 def slots_finder(targets: list[Target]) -> Slots:
     """Generate, once per plan, the straight-line function that finds the strings at ``targets``
     in an output record (paths come from the Avro schema: names are [A-Za-z_][A-Za-z0-9_]*)."""
-    lines = ["def slots(out):", "    found = []", "    add = found.append"]
+    leaf = [
+        "_v = {holder}.get({leaf!r})",
+        "if _v.__class__ in _TEXT:",
+        "    add(({holder}, {leaf!r}, {number}))",
+        "elif _v.__class__ is list:",
+        "    for _i, _s in enumerate(_v):",
+        "        if _s.__class__ in _TEXT:",
+        "            add(({holder}, ({leaf!r}, _i), {number}))",
+    ]
+    finder: Slots = _generate("slots(out)", targets, leaf)
+    return finder
+
+
+def hits_finder(targets: list[Target]) -> Hits:
+    """Generate, once per plan, the function that finds and searches the strings at ``targets``
+    of an output record in one pass (what :class:`RecordScrub` runs: most strings write nothing
+    withheld from the delivery at hand, and this way they cost two lookups and no more)."""
+    search = [
+        "_t = _s if _s.__class__ is str else _s.text",
+        "_k = memo_get(_t)",
+        "if _k is None:",
+        "    _k = memo[_t] = search(_t)",
+        "if _k and not withheld.isdisjoint(_k):",
+    ]
+    leaf = [
+        "_v = {holder}.get({leaf!r})",
+        "if _v.__class__ in _TEXT:",
+        "    _s = _v",
+        *("    " + line for line in search),
+        "        add(({holder}, {leaf!r}, {number}, _s))",
+        "elif _v.__class__ is list:",
+        "    for _i, _s in enumerate(_v):",
+        "        if _s.__class__ in _TEXT:",
+        *("            " + line for line in search),
+        "                add(({holder}, ({leaf!r}, _i), {number}, _s))",
+    ]
+    finder: Hits = _generate("hits(out, memo, search, withheld)", targets, leaf, "    memo_get = memo.get")
+    return finder
+
+
+def _generate(signature: str, targets: list[Target], leaf: list[str], *prologue: str) -> Any:
+    """Compile a function walking an output record to the string at each target's path and
+    running ``leaf`` (formatted with ``holder``, ``leaf`` and ``number``) there."""
+    lines = [f"def {signature}:", "    found = []", "    add = found.append", *prologue]
     for number, target in enumerate(targets):
         parts = target.path.split(".")
         holder, depth = "out", 1
@@ -280,18 +341,9 @@ def slots_finder(targets: list[Target]) -> Slots:
             lines.append(f"{'    ' * depth}if {here} is not None:")
             holder, depth = here, depth + 1
         pad = "    " * depth
-        leaf = parts[-1]
-        lines += [
-            f"{pad}_v = {holder}.get({leaf!r})",
-            f"{pad}if _v.__class__ in _TEXT:",
-            f"{pad}    add(({holder}, {leaf!r}, {number}))",
-            f"{pad}elif _v.__class__ is list:",
-            f"{pad}    for _i, _s in enumerate(_v):",
-            f"{pad}        if _s.__class__ in _TEXT:",
-            f"{pad}            add(({holder}, ({leaf!r}, _i), {number}))",
-        ]
+        lines += [pad + line.format(holder=holder, leaf=parts[-1], number=number) for line in leaf]
     lines.append("    return found")
     namespace: dict[str, Any] = {"_TEXT": (str, Unsealed)}
-    exec(compile("\n".join(lines) + "\n", "<scrub slots>", "exec"), namespace)  # names from the schema
-    finder: Slots = namespace["slots"]
-    return finder
+    name = signature.partition("(")[0]
+    exec(compile("\n".join(lines) + "\n", f"<scrub {name}>", "exec"), namespace)  # names from the schema
+    return namespace[name]
