@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from consumers.deadletter import Reason, Rejection
@@ -28,8 +29,9 @@ class Admitted:
     entry: SchemaEntry
     record: dict[str, Any]
 
-    @property
+    @cached_property
     def event_id(self) -> str:
+        """The event id as text (asked several times per event; a UUID's str() is not free)."""
         return str(self.record["envelope"]["event_id"])
 
 

@@ -957,7 +957,7 @@ class Plan:
             self.fingerprint,
             released,
             withheld,
-            self.record_key(envelope),
+            self.record_key(envelope, facts.event_id),
             scrubbed,
         )
 
@@ -971,13 +971,14 @@ class Plan:
                 return limit
         return review
 
-    def record_key(self, envelope: Mapping[str, Any]) -> bytes:
+    def record_key(self, envelope: Mapping[str, Any], event_id: str | None = None) -> bytes:
         """The Kafka key of this partner's record: its own pseudonym of the case id (so a case's
         records stay in order on one partition and no partner sees another's key or the case id
-        it may not receive), or the event id, which every partner receives, when there is no case."""
+        it may not receive), or the event id (``event_id``, its text when the caller has it),
+        which every partner receives, when there is no case."""
         case = envelope.get("case_id")
         if not case:
-            return str(envelope["event_id"]).encode()
+            return (event_id or str(envelope["event_id"])).encode()
         key = self._case_keys.get(case)
         if key is None:
             if len(self._case_keys) >= _CASE_KEY_CACHE:

@@ -201,15 +201,15 @@ class PolicyEngine:
             if revoked != self.revoked:
                 self.revoke(revoked)
         table = self._routes.get(event_type)
-        event_id = str(record.get("envelope", {}).get("event_id", ""))
-        routing = Routing(event_type, event_id)
         if table is None:
+            routing = Routing(event_type, str(record.get("envelope", {}).get("event_id", "")))
             routing.denials = [
                 Denial(p, guardrails.R1_DEFAULT_DENY, f"unknown event type {event_type!r}")
                 for p in self.registry.partners
             ]
             return routing
         facts = self._facts[event_type](record)
+        routing = Routing(event_type, facts.event_id)
         day = self._today or date.today()
         record_scrub = RecordScrub()
         deliveries, denials = routing.deliveries, routing.denials

@@ -171,48 +171,61 @@ class Forms(NamedTuple):
     phones: tuple[str, ...]
 
 
+_CODE, _NAME, _PHONE = ValueKind.CODE.value, ValueKind.NAME.value, ValueKind.PHONE.value
+_ADDRESS, _DATE = ValueKind.ADDRESS.value, ValueKind.DATE.value
+_DATED = (datetime, date)
+
+
 def forms_of(value: Any, kind: str) -> Forms | None:
     """The forms of one withheld value of ``kind``; None when nothing is worth searching for
     (a code, a value too short, a type that holds no text)."""
-    if kind == ValueKind.CODE or value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, datetime | date):
-        return Forms(ValueKind.DATE.value, True, (), ((value.year, value.month, value.day),), ())
-    if isinstance(value, uuid.UUID):
+    if value.__class__ is not str:
+        if kind == _CODE or value is None or value.__class__ is bool:
+            return None
+        if isinstance(value, _DATED):
+            return Forms(_DATE, True, (), ((value.year, value.month, value.day),), ())
+        if not isinstance(value, uuid.UUID | str):
+            return None
         value = str(value)
-    if not isinstance(value, str):
+    elif kind == _CODE:
         return None
-    atoms = atoms_of(value)
+    atoms = ATOM.findall(value.lower()) if value.isascii() else split_atoms(value)[1]
     whole = "".join(atoms)
     skeletons = [whole] if len(whole) >= MIN_SKELETON else []
-    if kind == ValueKind.NAME and len(atoms) > 1:
+    if kind == _NAME and len(atoms) > 1:
         skeletons.extend(a for a in atoms if len(a) >= MIN_SKELETON and not a.isdigit())
     if "@" in value:
         local = skeleton(value.split("@", 1)[0])
         if len(local) >= MIN_SKELETON:
             skeletons.append(local)
-    if kind in _EMBEDDED:
-        skeletons.extend(skeleton(found) for found in _EMBEDDED[kind].findall(value))
+    embedded = _EMBEDDED.get(kind)
+    if embedded is not None:
+        skeletons.extend(skeleton(found) for found in embedded.findall(value))
     if kind not in _WHOLE_ONLY and len(chunks := _CHUNK_SPLIT.split(value.strip())) > 1:
         skeletons.extend(_chunk_forms(value, chunks, kind))
     dates: tuple[tuple[int, int, int], ...] = ()
     phones: list[str] = []
-    digit_runs = [a for a in atoms if a[0] <= "9"]
-    if digit_runs:
-        dates = _date_shape(value.strip())
-        if kind in _NUMBERS and kind != ValueKind.PHONE:
-            low, high = _NUMBERS[kind]
-            skeletons.extend(_numbers(atoms, low, high))
-        elif not dates:  # a phone, or a number written like one in any other field
-            for digits in _numbers(atoms, MIN_PHONE_DIGITS, 15):
-                core = phone_core(digits)
-                phones.append(core)
-                if digits.startswith("0") and not digits.startswith("00"):
-                    phones.append("44" + core)  # a national number, also written +44
+    if not whole.isalpha():  # some atom is a run of digits (or there are no atoms at all)
+        digit_runs = [a for a in atoms if a[0] <= "9"]
+        if digit_runs:
+            dates = _date_shape(value.strip())
+            numbers = _NUMBERS.get(kind)
+            if numbers is not None and kind != _PHONE:
+                skeletons.extend(_numbers(atoms, *numbers))
+            elif not dates:  # a phone, or a number written like one in any other field
+                for digits in _numbers(atoms, MIN_PHONE_DIGITS, 15):
+                    core = phone_core(digits)
+                    phones.append(core)
+                    if digits.startswith("0") and not digits.startswith("00"):
+                        phones.append("44" + core)  # a national number, also written +44
     if not skeletons and not dates and not phones:
         return None
     return Forms(
-        kind, kind in PROTECTED_KINDS, tuple(dict.fromkeys(skeletons)), dates, tuple(dict.fromkeys(phones))
+        kind,
+        kind in PROTECTED_KINDS,
+        tuple(dict.fromkeys(skeletons)) if len(skeletons) > 1 else tuple(skeletons),
+        dates,
+        tuple(dict.fromkeys(phones)) if len(phones) > 1 else tuple(phones),
     )
 
 
@@ -242,14 +255,15 @@ def _chunk_forms(value: str, chunks: list[str], kind: str) -> list[str]:
     comma-separated part and its street without the house number (``Acacia Avenue`` of
     ``Flat 3, 12 Acacia Avenue``)."""
     found = []
+    by_word = kind in _WORD_BY_WORD
     for chunk in chunks:
-        atoms = atoms_of(chunk)
-        joined = "".join(atoms)
-        identifier = any(a[0] <= "9" for a in atoms) and len(joined) >= MIN_IDENTIFIER
-        distinctive = kind in _WORD_BY_WORD and len(joined) >= MIN_WORD and joined not in COMMON_WORDS
-        if identifier or (distinctive and joined.isalpha()):
+        joined = "".join(ATOM.findall(chunk.lower()) if chunk.isascii() else split_atoms(chunk)[1])
+        if joined.isalpha():  # letters only: a distinctive word of an address, organisation...
+            if by_word and len(joined) >= MIN_WORD and joined not in COMMON_WORDS:
+                found.append(joined)
+        elif len(joined) >= MIN_IDENTIFIER:  # written like an identifier: it has a run of digits
             found.append(joined)
-    if kind == ValueKind.ADDRESS:
+    if kind == _ADDRESS:
         for part in _ADDRESS_PARTS.split(value):
             atoms = atoms_of(part)
             street = [a for a in atoms if a[0] > "9"]

@@ -216,6 +216,15 @@ impl<'s, 'py> Encoder<'s, 'py> {
             return self.string(value);
         }
         let class = self.schema.uuid_class.as_ref().expect("a schema with a uuid knows uuid.UUID");
+        if value.get_type().is(class.bind(self.py)) {
+            // uuid.UUID itself (a subclass may write itself otherwise): its str() is the 128-bit
+            // `int` in lowercase hex, 8-4-4-4-12, written here without a Python call.
+            let number: u128 = value.getattr("int").map_err(python)?.extract().map_err(python)?;
+            let hex = format!("{number:032x}");
+            let text = format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
+            self.raw(text.as_bytes());
+            return Ok(());
+        }
         if !value.is_instance(class.bind(self.py)).map_err(python)? {
             return Err(unexpected(value, "uuid.UUID or str"));
         }
