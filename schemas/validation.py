@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from schemas.catalogue import Catalogue, default_catalogue
-from schemas.convert import to_avro
+from schemas.convert_compiled import to_avro
 from schemas.entry import SchemaEntry
 from schemas.exceptions import RecordInvalid, UnknownSchema
 from schemas.rules import RuleContext, check_rules
