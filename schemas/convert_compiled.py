@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
 from typing import Any
 
 from schemas import convert
@@ -66,6 +67,39 @@ def _string(node: Schema) -> Converter:
         return slow(value)
 
     return text
+
+
+def _date() -> Converter:
+    slow = _leaf(lambda value, problems: convert._date(value, "", problems))
+
+    def day(value: object) -> object:
+        if value.__class__ is date:
+            return value
+        if value.__class__ is str:
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise Unsure from None
+        return slow(value)
+
+    return day
+
+
+def _timestamp() -> Converter:
+    slow = _leaf(lambda value, problems: convert._timestamp(value, "", problems))
+
+    def timestamp(value: object) -> object:
+        if value.__class__ is str:
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                raise Unsure from None
+        if value.__class__ is datetime and value.tzinfo is not None and value.utcoffset() is not None:
+            utc = value.astimezone(UTC)
+            return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+        return slow(value)
+
+    return timestamp
 
 
 def _integer(kind: str) -> Converter:
@@ -189,9 +223,9 @@ def _node(node: Schema, names: Mapping[str, Any], done: dict[str, Converter]) ->
     if kind == "string":
         return _string(node)
     if kind == "int" and logical == "date":
-        return _leaf(lambda value, problems: convert._date(value, "", problems))
+        return _date()
     if kind == "long" and logical == "timestamp-millis":
-        return _leaf(lambda value, problems: convert._timestamp(value, "", problems))
+        return _timestamp()
     if kind in ("int", "long"):
         return _integer(kind)
     if kind == "enum":
