@@ -44,6 +44,7 @@ STAGES: tuple[tuple[str, str | None, str], ...] = (
     ("consumers/positions.py", None, "positions"),
     ("schemas/provenance.py", "seal", "provenance: sign outputs"),
     ("schemas/provenance.py", "merkle_root_and_proofs", "provenance: sign outputs"),
+    ("schemas/provenance.py", "merkle_root_and_paths", "provenance: sign outputs"),
     ("schemas/provenance.py", "verify", "provenance: verify input"),
     ("schemas/wire.py", "encode", "encode partner records"),
     ("schemas/wire.py", "decode", "decode input"),

@@ -110,20 +110,41 @@ def merkle_root_and_proofs(leaves: Sequence[bytes]) -> tuple[bytes, list[list[by
     return level[0], proofs
 
 
+def merkle_root_and_paths(leaves: Sequence[bytes]) -> tuple[bytes, list[bytes]]:
+    """:func:`merkle_root_and_proofs` with each proof as one byte string, the form a header
+    carries, built in time linear in the batch: a node's path is its sibling then its parent's
+    path, so the paths are written from the root down, each level from the one above it."""
+    if not leaves:
+        raise ValueError("a batch needs at least one event")
+    sha256 = hashlib.sha256
+    levels = [list(leaves)]
+    while len(level := levels[-1]) > 1:
+        nxt = [sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])  # promoted unchanged, as in merkle_root_and_proofs
+        levels.append(nxt)
+    paths = [b""]
+    for level in reversed(levels[:-1]):
+        width = len(level)
+        paths = [(level[j ^ 1] if j ^ 1 < width else b"") + paths[j >> 1] for j in range(width)]
+    return levels[-1][0], paths
+
+
 def root_from_proof(leaf: bytes, index: int, size: int, proof: Sequence[bytes]) -> bytes:
     """Recompute the root from one leaf, its index, the batch size and its sibling path."""
     if not 0 <= index < size:
         raise BadSignature(f"leaf index {index} is outside a batch of {size}")
-    node, pos, width, used = leaf, index, size, 0
+    node, pos, width, used, length = leaf, index, size, 0, len(proof)
+    sha256 = hashlib.sha256  # _node, inlined: this runs for every level of every event read
     while width > 1:
-        sibling = pos ^ 1
-        if sibling < width:
-            if used >= len(proof):
+        if pos ^ 1 < width:
+            if used >= length:
                 raise BadSignature("the Merkle proof is too short for the batch size")
-            node = _node(node, proof[used]) if pos % 2 == 0 else _node(proof[used], node)
+            sibling = proof[used]
+            node = sha256(b"\x01" + node + sibling if pos & 1 == 0 else b"\x01" + sibling + node).digest()
             used += 1
-        pos //= 2
-        width = (width + 1) // 2
+        pos >>= 1
+        width = (width + 1) >> 1
     if used != len(proof):
         raise BadSignature("the Merkle proof is longer than the batch size allows")
     return node
@@ -153,7 +174,7 @@ class Signer:
     def seal(self, events: Sequence[tuple[bytes | None, bytes]]) -> list[Headers]:
         """Provenance headers for each ``(key, value)`` of one batch, in order."""
         leaves = [leaf_hash(k, v) for k, v in events]
-        root, proofs = merkle_root_and_proofs(leaves)
+        root, paths = merkle_root_and_paths(leaves)
         batch = os.urandom(16)
         key_id = self.key_id
         size = str(len(events)).encode()
@@ -165,9 +186,7 @@ class Signer:
             (H_SIG, signature),
             (H_SIZE, size),
         ]
-        return [
-            [*common, (H_LEAF, str(i).encode()), (H_PROOF, b"".join(proof))] for i, proof in enumerate(proofs)
-        ]
+        return [[*common, (H_LEAF, str(i).encode()), (H_PROOF, path)] for i, path in enumerate(paths)]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,10 @@ from schemas.provenance import (
     Signer,
     UnknownKey,
     Verifier,
+    leaf_hash,
+    merkle_root_and_paths,
+    merkle_root_and_proofs,
+    root_from_proof,
 )
 
 POLICE = Signer("police.gloucestershire", Ed25519PrivateKey.generate())
@@ -38,6 +42,20 @@ def test_every_event_of_any_batch_verifies_on_its_own(events: list[tuple[bytes, 
     verifier = Verifier(_lookup)
     for (key, value), h in zip(events, headers, strict=True):
         assert verifier.verify(key, value, h).agency == "police.gloucestershire"
+
+
+@pytest.mark.parametrize("size", [*range(1, 70), 127, 128, 129, 1000, 2047])
+def test_the_linear_paths_are_the_reference_proofs_joined(size: int) -> None:
+    """Signing writes the paths built top-down; they must be the reference tree's proofs, and
+    each must lead its leaf back to the root."""
+    leaves = [leaf_hash(str(i).encode(), bytes([i % 251]) * (i % 7)) for i in range(size)]
+    root, proofs = merkle_root_and_proofs(leaves)
+    fast_root, paths = merkle_root_and_paths(leaves)
+    assert fast_root == root
+    assert paths == [b"".join(proof) for proof in proofs]
+    for i, path in enumerate(paths):
+        pieces = [path[at : at + 32] for at in range(0, len(path), 32)]
+        assert root_from_proof(leaves[i], i, size, pieces) == root
 
 
 def test_changed_value_key_or_index_is_caught() -> None:
