@@ -101,7 +101,9 @@ class ChainWriter:
             "kind": kind,
         }
         entry.update(body)
-        encoded = canonical(entry)  # once: hashed, then written with the hash as its last key
+        # canonical(), without its copy where there is no hash to leave out; encoded once: hashed,
+        # then written with the hash as its last key
+        encoded = canonical(entry) if "hash" in entry else orjson.dumps(entry, option=orjson.OPT_SORT_KEYS)
         digest = hashlib.sha256(encoded).hexdigest()
         self.head = ChainHead(self.head.seq + 1, digest)
         return b'%s,"hash":"%s"}' % (encoded[:-1], digest.encode())
