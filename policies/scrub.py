@@ -323,27 +323,42 @@ def hits_finder(targets: list[Target]) -> Hits:
 
 def _generate(signature: str, targets: list[Target], leaf: list[str], *prologue: str) -> Any:
     """Compile a function walking an output record to the string at each target's path and
-    running ``leaf`` (formatted with ``holder``, ``leaf`` and ``number``) there."""
-    lines = [f"def {signature}:", "    found = []", "    add = found.append", *prologue]
+    running ``leaf`` (formatted with ``holder``, ``leaf`` and ``number``) there. Targets that share
+    a prefix share its walk: a list is looped over once for all the fields read under it."""
+    tree: _Trie = ({}, [])
     for number, target in enumerate(targets):
-        parts = target.path.split(".")
-        holder, depth = "out", 1
-        for var, part in enumerate(parts[:-1], start=1):
-            pad, name, here = "    " * depth, part.rstrip("[]{}"), f"_h{var}"
-            if part.endswith("[]"):
-                lines.append(f"{pad}for {here} in {holder}.get({name!r}) or ():")
-                depth += 1
-            elif part.endswith("{}"):
-                lines.append(f"{pad}for {here} in ({holder}.get({name!r}) or {{}}).values():")
-                depth += 1
-            else:
-                lines.append(f"{pad}{here} = {holder}.get({name!r})")
-            lines.append(f"{'    ' * depth}if {here} is not None:")
-            holder, depth = here, depth + 1
-        pad = "    " * depth
-        lines += [pad + line.format(holder=holder, leaf=parts[-1], number=number) for line in leaf]
+        *steps, name = target.path.split(".")
+        node = tree
+        for step in steps:
+            node = node[0].setdefault(step, ({}, []))
+        node[1].append((name, number))
+    lines = [f"def {signature}:", "    found = []", "    add = found.append", *prologue]
+    _emit(tree, "out", 1, lines, leaf, [0])
     lines.append("    return found")
     namespace: dict[str, Any] = {"_TEXT": (str, Unsealed)}
     name = signature.partition("(")[0]
     exec(compile("\n".join(lines) + "\n", f"<scrub {name}>", "exec"), namespace)  # names from the schema
     return namespace[name]
+
+
+_Trie = tuple[dict[str, "_Trie"], list[tuple[str, int]]]
+"""A path step -> the steps under it, and the fields (name, target index) read at this step."""
+
+
+def _emit(node: _Trie, holder: str, depth: int, lines: list[str], leaf: list[str], count: list[int]) -> None:
+    pad = "    " * depth
+    for name, number in node[1]:
+        lines += [pad + line.format(holder=holder, leaf=name, number=number) for line in leaf]
+    for step, child in node[0].items():
+        count[0] += 1
+        here, name, inner = f"_h{count[0]}", step.rstrip("[]{}"), depth
+        if step.endswith("[]"):
+            lines.append(f"{pad}for {here} in {holder}.get({name!r}) or ():")
+            inner += 1
+        elif step.endswith("{}"):
+            lines.append(f"{pad}for {here} in ({holder}.get({name!r}) or {{}}).values():")
+            inner += 1
+        else:
+            lines.append(f"{pad}{here} = {holder}.get({name!r})")
+        lines.append(f"{'    ' * inner}if {here} is not None:")
+        _emit(child, here, inner + 1, lines, leaf, count)
