@@ -28,6 +28,7 @@ direction.
     │   │   ├── UndecodableBody              the Avro body is truncated, corrupt or too long
     │   │   ├── IncompatibleReader           the reader schema cannot read the writer's data
     │   │   └── UnencodableRecord            the record does not fit its schema
+    │   ├── ConversionUnsure                 the compiled schema walk hands a value to the interpreted one
     │   ├── RecordInvalid                    a record breaks its schema or the domain rules
     │   └── ProvenanceError                  schemas.provenance: a record's origin is not proven
     │       ├── MissingProvenance            no signature headers

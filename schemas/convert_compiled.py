@@ -9,10 +9,11 @@ It is only a fast path, never a second definition. It accepts a value only where
 interpreted walk would accept it with no problem and return the same record: exact types (a
 ``bool`` is never taken for an int, a ``str`` subclass is left alone), every field known, no
 multi-branch union past its first branch. At its leaves it calls the interpreted walk's own
-converters. Anything else raises :class:`Unsure`, and :func:`schemas.convert.to_avro` runs the
-interpreted walk, which names every problem with its path. A differential property test holds
-the two together (``tests/unit/schemas/test_schemas_convert_compiled.py``). Validation
-(:mod:`schemas.validation`) converts through :func:`to_avro` here.
+converters. Anything else raises :class:`~schemas.exceptions.ConversionUnsure`, and
+:func:`to_avro` here runs the interpreted walk (:func:`schemas.convert.to_avro`), which names
+every problem with its path. A differential property test holds the two together
+(``tests/unit/schemas/test_schemas_convert_compiled.py``). Validation (:mod:`schemas.validation`)
+converts through :func:`to_avro` here.
 """
 
 from __future__ import annotations
@@ -23,13 +24,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from schemas import convert
+from schemas.exceptions import ConversionUnsure
 from schemas.naming import Schema, resolve, type_of
 
 Converter = Callable[[object], object]
-
-
-class Unsure(Exception):
-    """The fast path cannot vouch for this value: the interpreted walk decides."""
 
 
 def _leaf(check: Callable[[object, convert.Problems], object]) -> Converter:
@@ -39,7 +37,7 @@ def _leaf(check: Callable[[object, convert.Problems], object]) -> Converter:
         problems = convert.Problems()
         result = check(value, problems)
         if problems.items:
-            raise Unsure
+            raise ConversionUnsure
         return result
 
     return leaf
@@ -55,8 +53,8 @@ def _string(node: Schema) -> Converter:
                 try:
                     return uuid.UUID(value)
                 except ValueError:
-                    raise Unsure from None
-            raise Unsure
+                    raise ConversionUnsure from None
+            raise ConversionUnsure
 
         return uuid_text
     slow = _leaf(lambda value, problems: convert._string(node, value, "", problems))
@@ -79,7 +77,7 @@ def _date() -> Converter:
             try:
                 return date.fromisoformat(value)
             except ValueError:
-                raise Unsure from None
+                raise ConversionUnsure from None
         return slow(value)
 
     return day
@@ -93,7 +91,7 @@ def _timestamp() -> Converter:
             try:
                 value = datetime.fromisoformat(value)
             except ValueError:
-                raise Unsure from None
+                raise ConversionUnsure from None
         if value.__class__ is datetime and value.tzinfo is not None and value.utcoffset() is not None:
             utc = value.astimezone(UTC)
             return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
@@ -108,7 +106,7 @@ def _integer(kind: str) -> Converter:
     def integer(value: object) -> object:
         if value.__class__ is int and low <= value <= high:
             return value
-        raise Unsure
+        raise ConversionUnsure
 
     return integer
 
@@ -119,7 +117,7 @@ def _enum(node: Mapping[str, Any]) -> Converter:
     def enum(value: object) -> object:
         if value.__class__ is str and value in symbols:
             return value
-        raise Unsure
+        raise ConversionUnsure
 
     return enum
 
@@ -133,9 +131,9 @@ def _union(node: list[Schema], names: Mapping[str, Any], done: dict[str, Convert
         if value is None:
             if nullable:
                 return None
-            raise Unsure
+            raise ConversionUnsure
         if first is None:
-            raise Unsure
+            raise ConversionUnsure
         return first(value)  # a later branch is the interpreted walk's to choose
 
     return union
@@ -144,7 +142,7 @@ def _union(node: list[Schema], names: Mapping[str, Any], done: dict[str, Convert
 def _array(items: Converter) -> Converter:
     def array(value: object) -> object:
         if value.__class__ is not list and value.__class__ is not tuple:
-            raise Unsure
+            raise ConversionUnsure
         return [items(item) for item in value]
 
     return array
@@ -153,7 +151,7 @@ def _array(items: Converter) -> Converter:
 def _map(values: Converter) -> Converter:
     def mapping(value: object) -> object:
         if value.__class__ is not dict:
-            raise Unsure
+            raise ConversionUnsure
         return {str(k): values(v) for k, v in value.items()}
 
     return mapping
@@ -163,7 +161,8 @@ def _record(node: Mapping[str, Any], names: Mapping[str, Any], done: dict[str, C
     """One generated function per record type: a dict display of its fields in schema order, each
     converted, or its default where the value lacks it (converting builds new lists and dicts, so
     a default is never shared)."""
-    namespace: dict[str, Any] = {"Unsure": Unsure, "known": frozenset(str(f["name"]) for f in node["fields"])}
+    known = frozenset(str(f["name"]) for f in node["fields"])
+    namespace: dict[str, Any] = {"ConversionUnsure": ConversionUnsure, "known": known}
     cell: list[Converter] = []
     done[str(node["name"])] = lambda value: cell[0](value)  # a record may hold itself
     items = []
@@ -179,10 +178,10 @@ def _record(node: Mapping[str, Any], names: Mapping[str, Any], done: dict[str, C
     source = "\n".join(
         [
             "def missing():",
-            "    raise Unsure",
+            "    raise ConversionUnsure",
             "def record(value):",
             "    if value.__class__ is not dict or not known.issuperset(value):",
-            "        raise Unsure",
+            "        raise ConversionUnsure",
             "    return {" + ", ".join(items) + "}",
         ]
     )
@@ -207,7 +206,7 @@ def _plain(kind: str, node: Schema) -> Converter | None:
 
 
 def _unsure() -> Any:
-    raise Unsure
+    raise ConversionUnsure
 
 
 def _node(node: Schema, names: Mapping[str, Any], done: dict[str, Converter]) -> Converter:
@@ -248,7 +247,8 @@ def _required(node: Schema, value: object, names: Mapping[str, Any], problems: c
 
 
 def compile_record(schema: Mapping[str, Any], names: Mapping[str, Any]) -> Converter:
-    """The fast converter of one expanded record schema (raises :class:`Unsure`, see the module doc)."""
+    """The fast converter of one expanded record schema (it raises
+    :class:`~schemas.exceptions.ConversionUnsure`: see the module doc)."""
     return _record(schema, names, {})
 
 
@@ -271,7 +271,7 @@ def to_avro(
     """:func:`schemas.convert.to_avro`, the same result, through the compiled walk where it is sure."""
     try:
         record = compiled(schema, names)(value)
-    except (Unsure, RecursionError):
+    except (ConversionUnsure, RecursionError):
         return convert.to_avro(schema, names, value)
     assert isinstance(record, dict)
     return record, []

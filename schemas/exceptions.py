@@ -116,6 +116,11 @@ class UnencodableRecord(WireError):
     """The record does not fit the schema it is being encoded with."""
 
 
+class ConversionUnsure(SchemasError):
+    """The compiled schema walk (:mod:`schemas.convert_compiled`) cannot vouch for a value, so the
+    interpreted walk decides; caught there, never raised to a caller."""
+
+
 class RecordInvalid(SchemasError):
     """A record breaks its schema or the domain rules.
 
