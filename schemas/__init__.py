@@ -31,6 +31,7 @@ from schemas.entry import SchemaEntry
 from schemas.exceptions import (
     CatalogueError,
     CatalogueFileError,
+    ConversionUnsure,
     FingerprintMismatch,
     GovernanceMessageError,
     IncompatibleReader,
@@ -67,6 +68,7 @@ __all__ = [
     "Codec",
     "CompatibilityMode",
     "ConditionalMarks",
+    "ConversionUnsure",
     "FieldInfo",
     "Finding",
     "FingerprintMismatch",
