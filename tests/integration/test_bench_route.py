@@ -38,7 +38,9 @@ def test_tiny_route_benchmark_measures_everything_and_loses_nothing(
     # Where the router's CPU went: sampled stages, the main ones named, adding up to about its CPU.
     stages = result["router_stages_us_per_event"]
     assert result["router_stage_samples"] > 0
-    assert {"decode input", "encode partner records", "policy: plans and rules"} <= set(stages)
+    # Only stages certain to be sampled in 600 events are named: at 1 ms of CPU per sample, the
+    # plans (~100 ms here) and encoding (~25 ms) always are, decoding (a few ms, native) may not be.
+    assert {"encode partner records", "policy: plans and rules"} <= set(stages)
     assert sum(stages.values()) >= 0.5 * routed["cpu_us_per_event"], (stages, routed["cpu_us_per_event"])
 
     # No loss: the router delivered exactly what the agreements say the consumed events produce.
