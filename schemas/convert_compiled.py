@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
 from typing import Any
 
 from schemas import convert
@@ -65,39 +64,6 @@ def _string(node: Schema) -> Converter:
         return slow(value)
 
     return text
-
-
-def _date() -> Converter:
-    slow = _leaf(lambda value, problems: convert._date(value, "", problems))
-
-    def day(value: object) -> object:
-        if value.__class__ is date:
-            return value
-        if value.__class__ is str:
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                raise ConversionUnsure from None
-        return slow(value)
-
-    return day
-
-
-def _timestamp() -> Converter:
-    slow = _leaf(lambda value, problems: convert._timestamp(value, "", problems))
-
-    def timestamp(value: object) -> object:
-        if value.__class__ is str:
-            try:
-                value = datetime.fromisoformat(value)
-            except ValueError:
-                raise ConversionUnsure from None
-        if value.__class__ is datetime and value.tzinfo is not None and value.utcoffset() is not None:
-            utc = value.astimezone(UTC)
-            return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
-        return slow(value)
-
-    return timestamp
 
 
 def _integer(kind: str) -> Converter:
@@ -222,9 +188,9 @@ def _node(node: Schema, names: Mapping[str, Any], done: dict[str, Converter]) ->
     if kind == "string":
         return _string(node)
     if kind == "int" and logical == "date":
-        return _date()
+        return _leaf(lambda value, problems: convert._date(value, "", problems))
     if kind == "long" and logical == "timestamp-millis":
-        return _timestamp()
+        return _leaf(lambda value, problems: convert._timestamp(value, "", problems))
     if kind in ("int", "long"):
         return _integer(kind)
     if kind == "enum":
