@@ -50,6 +50,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.stages import StageProfile, StageSampler
+from consumers.batching import next_batch
 from consumers.decisions import Decider, Outcome, RecentLike, Source
 from consumers.heap import settle_after_startup, unsettle
 from consumers.router import Router, RouterSettings, RouterStats, consumer_config, producer_config
@@ -255,7 +256,12 @@ def pass_through(
     cpu_first = cpu_last = time.process_time()
     try:
         while consumed < events:
-            messages = consumer.consume(settings.batch_max_events, settings.batch_max_ms / 1000)
+            messages = next_batch(
+                consumer,
+                settings.batch_max_events,
+                settings.batch_max_ms / 1000,
+                settings.batch_linger_ms / 1000,
+            )
             batch = [m for m in messages if m.error() is None]
             if not batch:
                 if time.perf_counter() - last_input > IDLE_TIMEOUT:
@@ -589,6 +595,7 @@ def run_route_bench(
         "batch": {
             "router_batch_max_events": router_settings.batch_max_events,
             "router_batch_max_ms": router_settings.batch_max_ms,
+            "router_batch_linger_ms": router_settings.batch_linger_ms,
             "transaction_timeout_ms": router_settings.transaction_timeout_ms,
             "producer_linger_ms": 5,
             "compression": "lz4",
@@ -699,8 +706,9 @@ def bench_route(
     Console().print(_stage_table(result))
     batch, workload = result["batch"], result["workload"]
     err.print(
-        f"[dim]batches of up to {batch['router_batch_max_events']} events or "
-        f"{batch['router_batch_max_ms']} ms, "
-        f"one transaction each; {workload['distinct_records']} distinct generator records "
+        f"[dim]batches of the records waiting, up to {batch['router_batch_max_events']} "
+        f"(else the first within {batch['router_batch_max_ms']} ms and those within "
+        f"{batch['router_batch_linger_ms']} ms of it), one transaction each; "
+        f" {workload['distinct_records']} distinct generator records "
         f"from {workload['agencies']} agencies, cycled[/]"
     )

@@ -39,8 +39,13 @@ def run(
     worker: int = typer.Option(
         0, help="Worker slot; its transactional id is stable, so a restart fences the old one."
     ),
-    batch: int = typer.Option(2000, help="Commit after at most this many events..."),
-    batch_ms: int = typer.Option(100, help="...or after this many milliseconds."),
+    batch: int = typer.Option(
+        2000, help="At most this many events per transaction (records already waiting are taken at once)."
+    ),
+    batch_ms: int = typer.Option(100, help="When no record waits, wait this many milliseconds for one."),
+    linger_ms: int = typer.Option(
+        2, help="After such a wait, keep the batch open this many milliseconds for records arriving with it."
+    ),
     idle_exit: float = typer.Option(
         0.0, help="Stop after this many seconds without an ingress record (0: never; run until Ctrl-C)."
     ),
@@ -95,6 +100,7 @@ def run(
             worker=worker,
             batch_max_events=batch,
             batch_max_ms=batch_ms,
+            batch_linger_ms=linger_ms,
             stall_exit_seconds=stall_exit or None,
             recent_events=recent_events,
         )

@@ -1,8 +1,8 @@
 """The policy-enforcing router: ingress topics in, partner topics out, exactly once.
 
-Each batch is one Kafka transaction: consume up to N records (or T ms), decide each one
-(:mod:`consumers.decisions`), then in one transaction produce every partner record, dead letter
-and audit entry, seal the audit chains, and commit the consumed offsets with the chain heads in
+Each batch is one Kafka transaction: take the records waiting (up to N; :mod:`consumers.batching`),
+decide each one (:mod:`consumers.decisions`), then in one transaction produce every partner record,
+dead letter and audit entry, seal the audit chains, and commit the consumed offsets with the chain heads in
 their metadata. Partners read with ``isolation.level=read_committed``, so they see all of a batch
 or none of it; a crash at any point leaves either a committed batch or one that is aborted and
 consumed again.
@@ -27,6 +27,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from consumers.batching import next_batch
 from consumers.decisions import Decider, Outcome, Source
 from consumers.exceptions import ConsumerStalled, ReadFailed, WindowNotRebuilt
 from consumers.ledger import ChainHead, ChainWriter
@@ -100,6 +101,10 @@ class RouterSettings:
     worker: int = 0
     batch_max_events: int = 2000
     batch_max_ms: int = 100
+    """How long the router waits for input when none is there before it looks again (stops,
+    idle and stall checks); waiting records are taken at once (:mod:`consumers.batching`)."""
+    batch_linger_ms: int = 2
+    """After a wait, how long the first record's batch stays open for the records arriving with it."""
     transaction_timeout_ms: int = 30000
     audit_topic: str = AUDIT_TOPIC
     dead_letter_topic: str = DEAD_LETTER_TOPIC
@@ -294,8 +299,11 @@ class Router:
             while not stop.is_set():
                 if max_events is not None and self.stats.consumed >= max_events:
                     break
-                messages = self._consumer.consume(
-                    self.settings.batch_max_events, self.settings.batch_max_ms / 1000
+                messages = next_batch(
+                    self._consumer,
+                    self.settings.batch_max_events,
+                    self.settings.batch_max_ms / 1000,
+                    self.settings.batch_linger_ms / 1000,
                 )
                 records = [Inbound.of(m) for m in messages if m.error() is None]
                 last_input = max(last_input, self._assigned_at)
