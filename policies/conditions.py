@@ -1,7 +1,7 @@
 """Conditions in agreements: when an event, or a field, is released.
 
 The vocabulary is closed and small, so every condition can be checked against the schema at
-load and compiled into a closure once::
+load and compiled once, into one generated function (:func:`compile_condition`)::
 
     when:                                  # a list means: all of these hold
       - field: grading.intelligence_assessment
@@ -274,52 +274,104 @@ def paths(cond: Condition) -> set[str]:
 # -- compiling ----------------------------------------------------------------------------------
 
 
-def _reader(path: str, context_scope: str) -> Callable[[Any, Any], Any]:
-    scope = scope_of(path)
-    get = getter(relative_keys(path, scope))
-    if scope and scope == context_scope:
-        return lambda root, inst: get(inst)
-    return lambda root, inst: get(root)
-
-
 def compile_condition(cond: Condition, partner: Partner, context_scope: str = "") -> Evaluator:
-    """Compile a checked condition for one partner into ``(root, instance) -> bool``."""
+    """Compile a checked condition for one partner into ``(root, instance) -> bool``.
+
+    One generated function per condition: every read inlined, ``and``/``or``/``not`` kept, so it
+    short-circuits exactly as :func:`holds` (the reference it is tested against) does, without a
+    call per node. Names are the schema's ([A-Za-z_][A-Za-z0-9_]*, written with repr() all the
+    same); values and the partner's id are bound as constants, never written into the source."""
+    emitter = _Emitter(partner, context_scope)
+    source = f"def holds(root, inst):\n    return {emitter.expression(cond)}\n"
+    namespace = dict(emitter.constants)
+    exec(compile(source, f"<condition at line {cond.line}>", "exec"), namespace)  # see the docstring
+    evaluator: Evaluator = namespace["holds"]
+    return evaluator
+
+
+class _Emitter:
+    """The Python expression of a condition, with the constants it names."""
+
+    def __init__(self, partner: Partner, context_scope: str) -> None:
+        self.partner = partner
+        self.context_scope = context_scope
+        self.constants: dict[str, Any] = {}
+        self._count = 0
+
+    def _name(self, prefix: str) -> str:
+        self._count += 1
+        return f"_{prefix}{self._count}"
+
+    def _constant(self, value: Any) -> str:
+        name = self._name("c")
+        self.constants[name] = value
+        return name
+
+    def _read(self, path: str) -> str:
+        scope = scope_of(path)
+        expr = "inst" if scope and scope == self.context_scope else "root"
+        for i, key in enumerate(relative_keys(path, scope)):
+            if i == 0:
+                expr = f"{expr}[{key!r}]"
+            else:  # a null record on the way reads as null
+                held = self._name("r")
+                expr = f"(None if ({held} := {expr}) is None else {held}[{key!r}])"
+        return expr
+
+    def expression(self, cond: Condition) -> str:
+        if isinstance(cond, FieldIn):
+            value, values = self._name("v"), self._constant(cond.values)
+            read = self._read(cond.path)
+            hit = (
+                f"(any(_x in {values} for _x in {value}) if isinstance({value} := {read}, list) "
+                f"else {value} in {values})"
+            )
+            return f"(not {hit})" if cond.negate else hit
+        if isinstance(cond, PartnerIn):
+            me = self._constant(self.partner.id)
+            tests = []
+            for path in cond.paths:
+                value = self._name("p")
+                read = self._read(path)
+                tests.append(
+                    f"({value} := {read}) == {me} or (isinstance({value}, list) and {me} in {value})"
+                )
+            return "(" + " or ".join(tests) + ")" if tests else "False"
+        if isinstance(cond, PartnerCovers):
+            return f"({self._read(cond.path)} in {self._constant(self.partner.areas)})"
+        if isinstance(cond, AllOf):
+            return "(" + " and ".join(self.expression(c) for c in cond.items) + ")" if cond.items else "True"
+        if isinstance(cond, AnyOf):
+            return "(" + " or ".join(self.expression(c) for c in cond.items) + ")" if cond.items else "False"
+        return f"(not {self.expression(cond.item)})"
+
+
+def holds(cond: Condition, partner: Partner, root: Any, inst: Any, context_scope: str = "") -> bool:
+    """Whether ``cond`` holds for ``partner`` on ``root`` and its current instance ``inst``: the
+    plain reading of a condition, which :func:`compile_condition` must agree with."""
     if isinstance(cond, FieldIn):
-        read = _reader(cond.path, context_scope)
-        values, negate = cond.values, cond.negate
-
-        def field_in(root: Any, inst: Any) -> bool:
-            value = read(root, inst)
-            hit = any(v in values for v in value) if isinstance(value, list) else value in values
-            return hit is not negate
-
-        return field_in
+        value = _value(cond.path, context_scope, root, inst)
+        hit = any(v in cond.values for v in value) if isinstance(value, list) else value in cond.values
+        return hit is not cond.negate
     if isinstance(cond, PartnerIn):
-        readers = [_reader(p, context_scope) for p in cond.paths]
         me = partner.id
-
-        def partner_in(root: Any, inst: Any) -> bool:
-            for read in readers:
-                value = read(root, inst)
-                if value == me or (isinstance(value, list) and me in value):
-                    return True
-            return False
-
-        return partner_in
+        for path in cond.paths:
+            value = _value(path, context_scope, root, inst)
+            if value == me or (isinstance(value, list) and me in value):
+                return True
+        return False
     if isinstance(cond, PartnerCovers):
-        read = _reader(cond.path, context_scope)
-        areas = partner.areas
-        return lambda root, inst: read(root, inst) in areas
+        return _value(cond.path, context_scope, root, inst) in partner.areas
     if isinstance(cond, AllOf):
-        parts = [compile_condition(c, partner, context_scope) for c in cond.items]
-        if len(parts) == 1:
-            return parts[0]
-        return lambda root, inst: all(p(root, inst) for p in parts)
+        return all(holds(c, partner, root, inst, context_scope) for c in cond.items)
     if isinstance(cond, AnyOf):
-        parts = [compile_condition(c, partner, context_scope) for c in cond.items]
-        return lambda root, inst: any(p(root, inst) for p in parts)
-    inner = compile_condition(cond.item, partner, context_scope)
-    return lambda root, inst: not inner(root, inst)
+        return any(holds(c, partner, root, inst, context_scope) for c in cond.items)
+    return not holds(cond.item, partner, root, inst, context_scope)
+
+
+def _value(path: str, context_scope: str, root: Any, inst: Any) -> Any:
+    scope = scope_of(path)
+    return getter(relative_keys(path, scope))(inst if scope and scope == context_scope else root)
 
 
 def describe(cond: Condition) -> str:
