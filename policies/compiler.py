@@ -269,19 +269,7 @@ class Plan:
             for path, (unit, _, _) in self._unit_plans.items()
             if unit.info.value_kind == ValueKind.ENTITY_ID
         ]
-        find_ids = scrub.slots_finder(ids)
-        checks = [(items, tuple(names)) for items, names in refs.items()]
-
-        def drop_dangling(out: dict[str, Any], ctx: Ctx) -> None:
-            released = {holder[key] for holder, key, _ in find_ids(out) if not isinstance(key, tuple)}
-            for items, names in checks:
-                listed = out.get(items) or []
-                kept = [item for item in listed if all(item.get(n) in released for n in names)]
-                if len(kept) < len(listed):
-                    out[items] = kept
-                    ctx.withheld.append((f"{items}[]", guardrails.R1_DEFAULT_DENY))
-
-        return drop_dangling
+        return _dangling_dropper(scrub.values_finder(ids), refs)
 
     def _scrub_targets(self) -> list[scrub.Target]:
         """Every string the partner may receive in clear, free text or not (codes and the
@@ -1018,6 +1006,31 @@ class Plan:
             if len(self._released_cache) < 1024:
                 self._released_cache[gone] = cached
         return cached
+
+
+def _dangling_dropper(
+    released_ids: Callable[[dict[str, Any]], list[Any]], refs: dict[str, list[str]]
+) -> Callable[[dict[str, Any], Ctx], None]:
+    """Generate the function dropping, from each top-level list of ``refs``, the items whose
+    reference fields name an entity id the output does not hold (see
+    :meth:`Plan._dangling_references`); it returns at once when every such list is empty."""
+    lines = ["def drop(out, ctx):"]
+    lines.append("    if " + " and ".join(f"not out.get({items!r})" for items in refs) + ":")
+    lines.append("        return")
+    lines.append("    released = set(_ids(out))")
+    for items, names in refs.items():
+        test = " and ".join(f"_x.get({name!r}) in released" for name in names)
+        lines += [
+            f"    listed = out.get({items!r}) or []",
+            f"    kept = [_x for _x in listed if {test}]",
+            "    if len(kept) < len(listed):",
+            f"        out[{items!r}] = kept",
+            f"        ctx.withheld.append(({items + '[]'!r}, _RULE))",
+        ]
+    namespace: dict[str, Any] = {"_ids": released_ids, "_RULE": guardrails.R1_DEFAULT_DENY}
+    exec(compile("\n".join(lines) + "\n", "<dangling references>", "exec"), namespace)  # schema names
+    dropper: Callable[[dict[str, Any], Ctx], None] = namespace["drop"]
+    return dropper
 
 
 def _empty(item: OutLeaf | OutChild) -> Any:

@@ -294,6 +294,18 @@ def slots_finder(targets: list[Target]) -> Slots:
     return finder
 
 
+def values_finder(targets: list[Target]) -> Callable[[dict[str, Any]], list[Any]]:
+    """Generate, once per plan, the function listing the strings held at ``targets`` of an output
+    record as single values (a list's items are not read)."""
+    leaf = [
+        "_v = {holder}.get({leaf!r})",
+        "if _v.__class__ in _TEXT:",
+        "    add(_v)",
+    ]
+    finder: Callable[[dict[str, Any]], list[Any]] = _generate("values(out)", targets, leaf)
+    return finder
+
+
 def hits_finder(targets: list[Target]) -> Hits:
     """Generate, once per plan, the function that finds and searches the strings at ``targets``
     of an output record in one pass (what :class:`RecordScrub` runs: most strings write nothing
