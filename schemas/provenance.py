@@ -32,6 +32,7 @@ import struct
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -167,8 +168,9 @@ class Signer:
     agency: str
     private_key: Ed25519PrivateKey
 
-    @property
+    @cached_property
     def key_id(self) -> str:
+        """The key's id, worked out once: a publisher seals a batch every few milliseconds."""
         return key_id_for(self.agency, self.private_key.public_key())
 
     def seal(self, events: Sequence[tuple[bytes | None, bytes]]) -> list[Headers]:
