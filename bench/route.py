@@ -709,6 +709,6 @@ def bench_route(
         f"[dim]batches of the records waiting, up to {batch['router_batch_max_events']} "
         f"(else the first within {batch['router_batch_max_ms']} ms and those within "
         f"{batch['router_batch_linger_ms']} ms of it), one transaction each; "
-        f" {workload['distinct_records']} distinct generator records "
+        f"{workload['distinct_records']} distinct generator records "
         f"from {workload['agencies']} agencies, cycled[/]"
     )

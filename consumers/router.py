@@ -2,10 +2,10 @@
 
 Each batch is one Kafka transaction: take the records waiting (up to N; :mod:`consumers.batching`),
 decide each one (:mod:`consumers.decisions`), then in one transaction produce every partner record,
-dead letter and audit entry, seal the audit chains, and commit the consumed offsets with the chain heads in
-their metadata. Partners read with ``isolation.level=read_committed``, so they see all of a batch
-or none of it; a crash at any point leaves either a committed batch or one that is aborted and
-consumed again.
+dead letter and audit entry, seal the audit chains, and commit the consumed offsets with the chain
+heads in their metadata. Partners read with ``isolation.level=read_committed``, so they see all of
+a batch or none of it; a crash at any point leaves either a committed batch or one that is
+aborted and consumed again.
 
 Rebalances are safe because a transaction is never open while ``consume()`` runs: partitions
 can only move between batches, after their offsets were committed. The transactional id is

@@ -282,10 +282,10 @@ def compile_condition(cond: Condition, partner: Partner, context_scope: str = ""
     call per node. Names are the schema's ([A-Za-z_][A-Za-z0-9_]*, written with repr() all the
     same); values and the partner's id are bound as constants, never written into the source."""
     emitter = _Emitter(partner, context_scope)
-    source = f"def holds(root, inst):\n    return {emitter.expression(cond)}\n"
+    source = f"def condition(root, inst):\n    return {emitter.expression(cond)}\n"
     namespace = dict(emitter.constants)
     exec(compile(source, f"<condition at line {cond.line}>", "exec"), namespace)  # see the docstring
-    evaluator: Evaluator = namespace["holds"]
+    evaluator: Evaluator = namespace["condition"]
     return evaluator
 
 
